@@ -1,0 +1,14 @@
+// corio: a C++20 coroutine runtime for asynchronous I/O. Include this one header.
+#pragma once
+
+#include <corio/result.hpp>
+#include <corio/runtime.hpp>
+#include <corio/spawn.hpp>
+#include <corio/task.hpp>
+#include <corio/time.hpp>
+#if __has_include(<corio/net.hpp>)
+#include <corio/net.hpp>
+#endif
+#if __has_include(<corio/fs.hpp>)
+#include <corio/fs.hpp>
+#endif

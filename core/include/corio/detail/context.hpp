@@ -1,0 +1,81 @@
+// The pieces every suspension point shares: the ready-queue node, the cancellation scope a
+// coroutine runs in, and the timer entry. Backend-free; lives in coroutine frames.
+#pragma once
+
+#include <chrono>
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+
+namespace corio::detail {
+
+class runtime_state;
+struct op_base;
+struct task_ctx;
+
+using clock = std::chrono::steady_clock;
+
+/// A coroutine waiting to be resumed by the run loop. Intrusive: no allocation to enqueue.
+struct ready_node {
+  ready_node* next = nullptr;
+  std::coroutine_handle<> handle;
+  task_ctx* ctx = nullptr;
+  op_base* op = nullptr;  ///< set when the node is an operation (see runtime_state::enter)
+};
+
+/// A cancellation scope: a spawned task, the root of block_on, or one branch of timeout() or
+/// when_any(). A scope is suspended on at most one leaf at a time; that leaf installs a hook
+/// that cancel() calls. Touched only by the runtime's thread.
+///
+/// Cancellation asks the current leaf to finish early and waits for it (the buffer rule). In a
+/// branch the leaf's result is still delivered (data wins) and the branch is unwound at its next
+/// suspension; a spawned task is unwound as soon as its leaf has let go, without resuming it.
+struct task_ctx {
+  using hook_fn = void (*)(void*) noexcept;
+  using unwind_fn = void (*)(task_ctx*) noexcept;
+
+  void cancel() noexcept {
+    if (cancel_requested) return;
+    cancel_requested = true;
+    if (hook) {
+      auto fn = hook;
+      hook = nullptr;
+      fn(hook_arg);
+    }
+  }
+  void set_hook(hook_fn fn, void* arg) noexcept {
+    hook = fn;
+    hook_arg = arg;
+  }
+
+  hook_fn hook = nullptr;
+  void* hook_arg = nullptr;
+  bool cancel_requested = false;
+  /// Spawned tasks: once cancelled, a completing leaf is not resumed; the scope is unwound.
+  bool unwind_on_resume = false;
+  bool unwind_queued = false;
+  /// Destroys the scope's frames and finishes it (run by the loop, never re-entrantly).
+  unwind_fn unwind = nullptr;
+  void* owner = nullptr;  ///< what unwind() acts on (the spawn state, the timeout awaiter...)
+  ready_node unwind_node;
+};
+
+/// An entry in the runtime's timer heap. Owned by the awaiter that armed it.
+struct timer_entry {
+  static constexpr std::size_t not_armed = static_cast<std::size_t>(-1);
+  using fire_fn = void (*)(timer_entry*) noexcept;
+
+  clock::time_point deadline{};
+  std::size_t heap_index = not_armed;
+  std::uint64_t sequence = 0;  ///< ties broken by arming order: equal deadlines fire FIFO
+  fire_fn fire = nullptr;
+  void* owner = nullptr;  ///< the awaiter that armed it, for fire()
+
+  bool armed() const noexcept { return heap_index != not_armed; }
+};
+
+/// The running runtime and scope of this thread (null when none).
+inline thread_local runtime_state* tls_runtime = nullptr;
+inline thread_local task_ctx* tls_ctx = nullptr;
+
+}  // namespace corio::detail

@@ -1,0 +1,186 @@
+// Operations are data. Each is an aggregate deriving from op_base, declared once here; every
+// driver interprets it with one switch over op_kind. An operation lives in the awaiting
+// coroutine's frame and never moves while in flight.
+#pragma once
+
+#include <corio/detail/context.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+struct iovec;
+struct statx;
+
+namespace corio::detail {
+
+struct fd_record;
+
+enum class op_kind : std::uint8_t {
+  nop,
+  // sockets
+  recv,
+  send,
+  recvmsg,
+  sendmsg,
+  accept,
+  connect,
+  poll,
+  shutdown,
+  // files and paths
+  openat,
+  read_at,
+  write_at,
+  readv_at,
+  writev_at,
+  fsync,
+  statx,
+  unlinkat,
+  renameat,
+  mkdirat,
+  // descriptors
+  close,
+};
+
+enum class op_state : std::uint8_t {
+  idle,       ///< not started
+  in_flight,  ///< handed to the driver
+  canceling,  ///< cancel asked; the final completion is still to come
+  done,       ///< completed; result is final
+};
+
+struct op_base : ready_node {
+  /// Operations may be copied or moved before they start, never while in flight.
+  explicit op_base(op_kind k) noexcept : kind(k) {}
+
+  op_kind kind;
+  op_state state = op_state::idle;
+  /// True for operations whose success is a new descriptor (accept, openat): if nobody will
+  /// receive it, the core closes it.
+  bool yields_fd = false;
+  std::int32_t result = 0;  ///< >= 0 value, < 0 -errno
+  fd_record* fd = nullptr;  ///< the descriptor operated on (null for path operations)
+  op_base* fd_prev = nullptr;  ///< links in fd->ops, the descriptor's in-flight list
+  op_base* fd_next = nullptr;
+  op_base* drv_prev = nullptr;  ///< scratch links owned by the driver while in flight
+  op_base* drv_next = nullptr;
+};
+
+struct nop_op : op_base {
+  nop_op() noexcept : op_base(op_kind::nop) {}
+};
+
+struct recv_op : op_base {
+  recv_op() noexcept : op_base(op_kind::recv) {}
+  void* buf = nullptr;
+  std::size_t len = 0;
+  int flags = 0;
+};
+
+struct send_op : op_base {
+  send_op() noexcept : op_base(op_kind::send) {}
+  const void* buf = nullptr;
+  std::size_t len = 0;
+  int flags = 0;  ///< drivers always add MSG_NOSIGNAL
+};
+
+/// recvmsg/sendmsg: vectored reads and writes on sockets, and datagrams with addresses.
+struct msg_op : op_base {
+  explicit msg_op(op_kind k) noexcept : op_base(k) {}
+  ::msghdr msg{};
+  int flags = 0;
+};
+
+struct accept_op : op_base {
+  accept_op() noexcept : op_base(op_kind::accept) { yields_fd = true; }
+  ::sockaddr_storage addr{};
+  ::socklen_t addrlen = sizeof(::sockaddr_storage);
+};
+
+struct connect_op : op_base {
+  connect_op() noexcept : op_base(op_kind::connect) {}
+  ::sockaddr_storage addr{};
+  ::socklen_t addrlen = 0;
+};
+
+/// Waits for poll events (POLLIN, POLLOUT, POLLRDHUP...); result is the returned mask.
+struct poll_op : op_base {
+  poll_op() noexcept : op_base(op_kind::poll) {}
+  std::uint32_t events = 0;
+};
+
+struct shutdown_op : op_base {
+  shutdown_op() noexcept : op_base(op_kind::shutdown) {}
+  int how = 0;
+};
+
+struct openat_op : op_base {
+  openat_op() noexcept : op_base(op_kind::openat) { yields_fd = true; }
+  int dirfd = -100;  // AT_FDCWD
+  const char* path = nullptr;
+  int flags = 0;
+  ::mode_t mode = 0;
+};
+
+/// read_at / write_at: positional I/O on files.
+struct rw_at_op : op_base {
+  explicit rw_at_op(op_kind k) noexcept : op_base(k) {}
+  void* buf = nullptr;
+  std::size_t len = 0;
+  std::uint64_t offset = 0;
+};
+
+/// readv_at / writev_at.
+struct rwv_at_op : op_base {
+  explicit rwv_at_op(op_kind k) noexcept : op_base(k) {}
+  const ::iovec* iov = nullptr;
+  int iovcnt = 0;
+  std::uint64_t offset = 0;
+};
+
+struct fsync_op : op_base {
+  fsync_op() noexcept : op_base(op_kind::fsync) {}
+  bool datasync = false;
+};
+
+struct statx_op : op_base {
+  statx_op() noexcept : op_base(op_kind::statx) {}
+  int dirfd = -100;
+  const char* path = nullptr;  ///< "" with AT_EMPTY_PATH and fd set: stat of the descriptor
+  int flags = 0;
+  unsigned mask = 0;
+  struct ::statx* out = nullptr;
+};
+
+struct unlinkat_op : op_base {
+  unlinkat_op() noexcept : op_base(op_kind::unlinkat) {}
+  int dirfd = -100;
+  const char* path = nullptr;
+  int flags = 0;  ///< AT_REMOVEDIR for directories
+};
+
+struct renameat_op : op_base {
+  renameat_op() noexcept : op_base(op_kind::renameat) {}
+  int olddirfd = -100;
+  const char* oldpath = nullptr;
+  int newdirfd = -100;
+  const char* newpath = nullptr;
+  unsigned flags = 0;
+};
+
+struct mkdirat_op : op_base {
+  mkdirat_op() noexcept : op_base(op_kind::mkdirat) {}
+  int dirfd = -100;
+  const char* path = nullptr;
+  ::mode_t mode = 0;
+};
+
+struct close_op : op_base {
+  close_op() noexcept : op_base(op_kind::close) {}
+};
+
+/// The raw descriptor an operation works on (-1 for path operations).
+int op_fd(const op_base& op) noexcept;
+
+}  // namespace corio::detail

@@ -1,0 +1,39 @@
+// The calls awaiters make into the running runtime. Implemented in core/src; every function
+// acts on this thread's runtime (tls_runtime) and must be called from the loop thread.
+#pragma once
+
+#include <corio/detail/ops.hpp>
+#include <corio/result.hpp>
+
+#include <coroutine>
+
+namespace corio::detail {
+
+/// op.result values below -errc_result_base carry a corio::errc rather than an errno.
+constexpr int errc_result_base = 1 << 20;
+constexpr int errc_result(errc e) noexcept { return -(errc_result_base + static_cast<int>(e)); }
+
+/// The error_code for a negative operation result (-errno, or a corio errc as above).
+std::error_code op_error(int res) noexcept;
+
+/// Starts op for `waiter`. Returns false when op completed at once (op.result is final: no
+/// runtime, a closed descriptor); true when the waiter is suspended.
+bool start_op(op_base& op, std::coroutine_handle<> waiter) noexcept;
+
+/// Queues n to be resumed by the loop.
+void schedule(ready_node& n) noexcept;
+
+/// Called by every leaf before it suspends. If the scope of n is cancelled, queues the scope
+/// to be unwound and returns true: the leaf must then suspend without starting anything.
+bool unwind_if_cancelled(ready_node& n) noexcept;
+
+/// The coroutine to run for n, entering its scope; a no-op handle if the scope is being unwound
+/// (a spawned task cancelled while n's leaf was pending). Then a descriptor that n's operation
+/// produced is closed here: one place for every operation that yields one.
+std::coroutine_handle<> enter(ready_node& n) noexcept;
+
+void arm_timer(timer_entry& t);
+void disarm_timer(timer_entry& t) noexcept;
+clock::time_point now() noexcept;
+
+}  // namespace corio::detail

@@ -1,0 +1,123 @@
+// corio::runtime: owns one driver (io_uring, epoll or libuv, fixed at build time) and the run
+// loop. One runtime per thread; every handle belongs to the runtime it was created on.
+#pragma once
+
+#include <corio/detail/context.hpp>
+#include <corio/result.hpp>
+#include <corio/task.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+namespace corio {
+
+/// Counters a user can check for leaks and progress. Read on the loop thread.
+struct runtime_stats {
+  std::uint64_t ops_submitted = 0;   ///< operations handed to the driver
+  std::uint64_t ops_completed = 0;   ///< operations whose final completion arrived
+  std::uint64_t ops_in_flight = 0;   ///< submitted and not yet completed
+  std::uint64_t tasks_spawned = 0;
+  std::uint64_t tasks_live = 0;      ///< spawned tasks not yet finished
+  std::uint64_t fds_owned = 0;       ///< descriptors owned by handles of this runtime
+  std::uint64_t closes_pending = 0;  ///< closes queued or in flight
+  std::uint64_t closes_forced = 0;   ///< closed synchronously past a shutdown deadline
+  std::uint64_t timers_armed = 0;
+};
+
+struct runtime_options {
+  /// Submission queue entries (io_uring); a hint elsewhere.
+  unsigned queue_entries = 256;
+  /// Threads of the blocking pool used for files on epoll.
+  unsigned blocking_threads = 4;
+};
+
+namespace detail {
+class runtime_state;
+}
+
+class runtime {
+ public:
+  /// Creates the driver. Throws std::system_error naming the cause if the kernel refuses it
+  /// (e.g. io_uring disabled by seccomp).
+  explicit runtime(runtime_options options = {});
+  /// Cancels every task left, completes every pending close and in-flight operation, then
+  /// destroys the driver: no descriptor of this runtime leaks.
+  ~runtime();
+  runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
+
+  /// "io_uring", "epoll" or "libuv".
+  std::string_view backend() const noexcept;
+  runtime_stats stats() const noexcept;
+
+  /// Runs the loop on this thread until `t` finishes; returns its value or rethrows its
+  /// exception. Throws std::system_error(errc::nested_block_on) if this thread is already
+  /// running a runtime.
+  template <class T>
+  T block_on(task<T> t);
+
+  /// Cancels every task, then drives the loop until every operation and close has completed
+  /// or `deadline` passes; past it, what is left is closed synchronously and counted in
+  /// stats().closes_forced. Returns true if everything finished in time. Loop thread only,
+  /// outside block_on.
+  bool shutdown(std::chrono::nanoseconds deadline = std::chrono::seconds(5));
+
+  /// Runs fn on the loop thread at its next turn and wakes the loop. Any thread.
+  void post(std::function<void()> fn);
+  /// Wakes the loop if it is waiting for I/O. Any thread.
+  void wake() noexcept;
+
+ private:
+  void run_root(std::coroutine_handle<> root);
+  std::unique_ptr<detail::runtime_state> state_;
+};
+
+namespace detail {
+
+/// The coroutine block_on runs: awaits the user's task and stores its outcome.
+struct root_coro {
+  struct promise_type {
+    root_coro get_return_object() noexcept {
+      return {std::coroutine_handle<promise_type>::from_promise(*this)};
+    }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept { error = std::current_exception(); }
+    std::exception_ptr error;
+  };
+  std::coroutine_handle<promise_type> handle;
+};
+
+template <class T>
+root_coro run_to_slot(task<T> t, std::optional<T>& slot) {
+  slot.emplace(co_await std::move(t));
+}
+inline root_coro run_to_slot(task<void> t) { co_await std::move(t); }
+
+}  // namespace detail
+
+template <class T>
+T runtime::block_on(task<T> t) {
+  if constexpr (std::is_void_v<T>) {
+    auto root = detail::run_to_slot(std::move(t));
+    struct guard { std::coroutine_handle<> h; ~guard() { h.destroy(); } } g{root.handle};
+    run_root(root.handle);
+    if (root.handle.promise().error) std::rethrow_exception(root.handle.promise().error);
+  } else {
+    std::optional<T> slot;
+    auto root = detail::run_to_slot(std::move(t), slot);
+    struct guard { std::coroutine_handle<> h; ~guard() { h.destroy(); } } g{root.handle};
+    run_root(root.handle);
+    if (root.handle.promise().error) std::rethrow_exception(root.handle.promise().error);
+    return std::move(*slot);
+  }
+}
+
+}  // namespace corio

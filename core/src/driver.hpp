@@ -1,0 +1,45 @@
+// The driver contract, and the driver chosen at build time (CORIO_BACKEND). Core code uses
+// only the members the concept names; no virtual calls.
+#pragma once
+
+#include "core/src/node_queue.hpp"
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+
+namespace corio::detail {
+
+struct fd_record;
+
+/// What every driver provides. Operations finish by being pushed, result set, onto the
+/// completion_queue the driver was constructed with; the core resumes their waiters.
+template <class D>
+concept driver_contract =
+    std::constructible_from<D, completion_queue&, unsigned /*queue entries*/, unsigned /*pool threads*/> &&
+    requires(D& d, op_base& op, fd_record& fd, std::int64_t timeout_ns) {
+      { D::name } -> std::convertible_to<const char*>;
+      d.submit(op);            ///< start op (batched: may only be queued until run_once)
+      d.cancel(op);            ///< ask op to finish early; it still completes exactly once
+      d.run_once(timeout_ns);  ///< flush submissions, wait up to timeout (-1: forever), collect
+      d.wake();                ///< from any thread: make a waiting run_once return
+      { d.in_flight() } -> std::convertible_to<std::size_t>;
+      d.release(fd);           ///< forget per-descriptor state without closing (runtime dying)
+    };
+
+}  // namespace corio::detail
+
+#if defined(CORIO_BACKEND_IO_URING)
+#include "drivers/io_uring/uring_driver.hpp"
+namespace corio::detail { using driver = uring_driver; }
+#elif defined(CORIO_BACKEND_EPOLL)
+#include "drivers/epoll/epoll_driver.hpp"
+namespace corio::detail { using driver = epoll_driver; }
+#elif defined(CORIO_BACKEND_LIBUV)
+#include "drivers/libuv/uv_driver.hpp"
+namespace corio::detail { using driver = uv_driver; }
+#else
+#error "CORIO_BACKEND_IO_URING, CORIO_BACKEND_EPOLL or CORIO_BACKEND_LIBUV must be defined"
+#endif
+
+static_assert(corio::detail::driver_contract<corio::detail::driver>);

@@ -1,0 +1,164 @@
+// The run loop and the public runtime class.
+#include "core/src/runtime_state.hpp"
+
+#include <system_error>
+
+namespace corio::detail {
+
+runtime_state::runtime_state(const runtime_options& options)
+    : driver_(completed_, options.queue_entries, options.blocking_threads),
+      owner_thread_(std::this_thread::get_id()) {}
+
+runtime_state::~runtime_state() = default;
+
+void runtime_state::post(std::function<void()> fn) {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    inbox_.push_back(std::move(fn));
+  }
+  inbox_pending_.store(true, std::memory_order_release);
+  driver_.wake();
+}
+
+void runtime_state::turn(std::int64_t max_wait_ns) {
+  if (inbox_pending_.exchange(false, std::memory_order_acquire)) {
+    std::vector<std::function<void()>> batch;
+    {
+      std::lock_guard lock(inbox_mutex_);
+      batch.swap(inbox_);
+    }
+    for (auto& fn : batch) fn();
+  }
+
+  // Run what is ready now; what becomes ready meanwhile waits for the next turn, so I/O is
+  // never starved by tasks that keep yielding.
+  node_queue batch = ready_.take_all();
+  while (ready_node* n = batch.pop()) enter(*n).resume();
+  while (ready_node* n = to_unwind_.pop()) n->ctx->unwind(n->ctx);
+
+  auto collect = [this] {
+    while (ready_node* n = completed_.pop()) on_completed(*static_cast<op_base*>(n));
+  };
+  collect();
+  timers_.fire_due(clock::now());
+
+  std::int64_t wait = max_wait_ns;
+  if (!ready_.empty() || !to_unwind_.empty() || inbox_pending_.load(std::memory_order_relaxed) ||
+      (root_ && root_.done())) {
+    wait = 0;
+  } else if (auto next = timers_.next_deadline()) {
+    auto until = std::chrono::duration_cast<std::chrono::nanoseconds>(*next - clock::now()).count();
+    if (until < 0) until = 0;
+    if (wait < 0 || until < wait) wait = until;
+  }
+  driver_.run_once(wait);
+  collect();
+  timers_.fire_due(clock::now());
+}
+
+void runtime_state::run_until_done(std::coroutine_handle<> done) {
+  root_ = done;
+  while (!done.done()) turn(-1);
+  root_ = {};
+}
+
+bool runtime_state::drain(clock::time_point deadline) {
+  shutting_down_ = true;
+  cancel_all_tasks();
+  for (;;) {
+    const bool ops_left = stats_.ops_submitted != stats_.ops_completed;
+    const bool queues_empty = ready_.empty() && to_unwind_.empty() && completed_.empty();
+    if (!ops_left && queues_empty) {
+      if (!tasks_) break;
+      // Live tasks with nothing in flight and nothing queued wait on something corio cannot
+      // cancel (a foreign awaitable): destroy them now.
+      while (tasks_) kill_now(*tasks_);
+      continue;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - clock::now()).count();
+    if (left <= 0) {
+      force_close_all();
+      return false;
+    }
+    turn(std::min<std::int64_t>(left, 10'000'000));
+  }
+  return true;
+}
+
+}  // namespace corio::detail
+
+namespace corio {
+
+using detail::runtime_state;
+
+namespace {
+/// Makes `rt` this thread's running runtime for a scope.
+struct running_guard {
+  explicit running_guard(runtime_state* rt) : prev_rt(detail::tls_runtime), prev_ctx(detail::tls_ctx) {
+    detail::tls_runtime = rt;
+  }
+  ~running_guard() {
+    detail::tls_runtime = prev_rt;
+    detail::tls_ctx = prev_ctx;
+  }
+  runtime_state* prev_rt;
+  detail::task_ctx* prev_ctx;
+};
+}  // namespace
+
+runtime::runtime(runtime_options options) : state_(std::make_unique<runtime_state>(options)) {}
+
+runtime::~runtime() {
+  if (!state_) return;
+  running_guard guard(state_.get());
+  state_->drain(detail::clock::now() + std::chrono::seconds(10));
+  state_->detach_all_records();
+}
+
+std::string_view runtime::backend() const noexcept { return detail::driver::name; }
+
+runtime_stats runtime::stats() const noexcept {
+  runtime_stats s = state_->stats_;
+  s.ops_in_flight = s.ops_submitted - s.ops_completed;
+  s.timers_armed = state_->timers_.size();
+  return s;
+}
+
+void runtime::run_root(std::coroutine_handle<> root) {
+  if (detail::tls_runtime) {
+    throw std::system_error(make_error_code(errc::nested_block_on), "corio::runtime::block_on");
+  }
+  if (state_->running_) {
+    throw std::system_error(make_error_code(errc::wrong_runtime),
+                            "corio::runtime::block_on: runtime already running on another thread");
+  }
+  if (state_->shutting_down_) {
+    throw std::system_error(make_error_code(errc::shutting_down), "corio::runtime::block_on");
+  }
+  running_guard guard(state_.get());
+  state_->running_ = true;
+  struct reset_running {
+    bool& flag;
+    ~reset_running() { flag = false; }
+  } reset{state_->running_};
+  detail::task_ctx root_ctx;
+  detail::ready_node start;
+  start.handle = root;
+  start.ctx = &root_ctx;
+  state_->ready_.push(start);
+  state_->run_until_done(root);
+}
+
+bool runtime::shutdown(std::chrono::nanoseconds deadline) {
+  if (detail::tls_runtime) {
+    throw std::system_error(make_error_code(errc::nested_block_on), "corio::runtime::shutdown");
+  }
+  running_guard guard(state_.get());
+  return state_->drain(detail::clock::now() + deadline);
+}
+
+void runtime::post(std::function<void()> fn) { state_->post(std::move(fn)); }
+
+void runtime::wake() noexcept { state_->driver_.wake(); }
+
+}  // namespace corio

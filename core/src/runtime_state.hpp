@@ -1,0 +1,79 @@
+// The runtime's private state: the driver, the ready queue, timers, live tasks and live
+// descriptors. Split by responsibility across runtime.cpp (the loop), scheduler.cpp (what
+// awaiters call), spawn.cpp (task lifetimes) and fd_table.cpp (descriptor lifetimes).
+#pragma once
+
+#include <corio/detail/fd_record.hpp>
+#include <corio/runtime.hpp>
+#include <corio/spawn.hpp>
+
+#include "core/src/driver.hpp"
+#include "core/src/node_queue.hpp"
+#include "core/src/timer_heap.hpp"
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace corio::detail {
+
+class runtime_state {
+ public:
+  explicit runtime_state(const runtime_options& options);
+  ~runtime_state();
+
+  // ---- the loop (runtime.cpp) ----
+  /// Runs until `done` is finished. Re-entrancy is checked by the caller.
+  void run_until_done(std::coroutine_handle<> done);
+  /// One turn: run ready tasks, collect completions, fire timers, wait up to `max_wait_ns`.
+  void turn(std::int64_t max_wait_ns);
+  bool drain(clock::time_point deadline);
+  void post(std::function<void()> fn);
+
+  // ---- operations (scheduler.cpp) ----
+  void submit(op_base& op) noexcept;
+  void cancel(op_base& op) noexcept;
+  void on_completed(op_base& op) noexcept;
+  std::coroutine_handle<> enter(ready_node& n) noexcept;
+  void queue_unwind(task_ctx& ctx) noexcept;
+
+  // ---- tasks (spawn.cpp) ----
+  void launch(spawn_state& s, std::coroutine_handle<> frame) noexcept;
+  void finish(spawn_state& s) noexcept;
+  void cancel_task(spawn_state& s) noexcept;
+  void kill_now(spawn_state& s) noexcept;
+  void cancel_all_tasks() noexcept;
+
+  // ---- descriptors (fd_table.cpp) ----
+  fd_record* adopt(int fd, fd_kind kind);
+  void last_owner_gone(fd_record& r) noexcept;
+  void start_close(fd_record& r) noexcept;
+  void on_closed(fd_record& r) noexcept;
+  void detach_all_records() noexcept;
+  void force_close_all() noexcept;
+
+  // ---- set once at construction ----
+  completion_queue completed_;  // declared before driver_: the driver holds a reference
+  driver driver_;
+  std::thread::id owner_thread_;
+
+  // ---- loop thread only ----
+  node_queue ready_;
+  node_queue to_unwind_;  ///< scopes (their unwind nodes) whose frames must be destroyed
+  timer_heap timers_;
+  spawn_state* tasks_ = nullptr;
+  fd_record* records_ = nullptr;
+  runtime_stats stats_;
+  std::coroutine_handle<> root_;  ///< block_on's task: the loop must not sleep once it is done
+  bool running_ = false;
+  bool shutting_down_ = false;
+
+  // ---- any thread ----
+  std::mutex inbox_mutex_;
+  std::vector<std::function<void()>> inbox_;
+  std::atomic<bool> inbox_pending_{false};
+};
+
+}  // namespace corio::detail

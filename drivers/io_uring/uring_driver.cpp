@@ -1,0 +1,136 @@
+#include "drivers/io_uring/uring_driver.hpp"
+
+#include "drivers/io_uring/uring_prep.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <sys/eventfd.h>
+#include <system_error>
+#include <unistd.h>
+
+namespace corio::detail {
+
+namespace {
+
+std::string refusal_message(int err) {
+  std::string msg = "corio: cannot create an io_uring instance (io_uring_queue_init: ";
+  msg += std::strerror(err);
+  msg += ")";
+  if (err == EPERM || err == ENOSYS || err == EACCES) {
+    msg += ". io_uring is refused here (seccomp profile such as Docker's, "
+           "kernel.io_uring_disabled, or an old kernel): build corio with "
+           "-DCORIO_BACKEND=epoll or -DCORIO_BACKEND=libuv";
+  } else if (err == ENOMEM) {
+    msg += ". The locked-memory limit (ulimit -l) may be too low for the ring";
+  }
+  return msg;
+}
+
+}  // namespace
+
+uring_driver::uring_driver(completion_queue& done, unsigned entries, unsigned) : done_(done) {
+  // The fastest setup the kernel accepts: one issuer, completions run when we ask for them.
+  const unsigned attempts[] = {
+      IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+      IORING_SETUP_COOP_TASKRUN,
+      0,
+  };
+  int rc = -EINVAL;
+  for (unsigned flags : attempts) {
+    io_uring_params params{};
+    params.flags = flags | IORING_SETUP_CQSIZE;
+    params.cq_entries = entries * 4;
+    rc = io_uring_queue_init_params(entries, &ring_, &params);
+    if (rc == 0) {
+      defer_taskrun_ = (flags & IORING_SETUP_DEFER_TASKRUN) != 0;
+      break;
+    }
+    if (rc != -EINVAL) break;  // EPERM, ENOMEM...: trying other flags will not help
+  }
+  if (rc < 0) throw std::system_error(-rc, std::system_category(), refusal_message(-rc));
+  io_uring_register_ring_fd(&ring_);  // best effort: saves an fd lookup per io_uring_enter
+
+  wake_fd_ = ::eventfd(0, EFD_CLOEXEC);  // blocking on purpose: io_uring polls it for us
+  if (wake_fd_ < 0) {
+    int err = errno;
+    io_uring_queue_exit(&ring_);
+    throw std::system_error(err, std::system_category(), "corio: eventfd");
+  }
+  arm_wake();
+}
+
+uring_driver::~uring_driver() {
+  io_uring_queue_exit(&ring_);
+  ::close(wake_fd_);
+}
+
+io_uring_sqe* uring_driver::next_sqe() noexcept {
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  while (!sqe) {  // the submission queue is full: hand it to the kernel and retry
+    io_uring_submit(&ring_);
+    sqe = io_uring_get_sqe(&ring_);
+  }
+  return sqe;
+}
+
+void uring_driver::arm_wake() noexcept {
+  io_uring_sqe* sqe = next_sqe();
+  io_uring_prep_read(sqe, wake_fd_, &wake_buf_, sizeof(wake_buf_), 0);
+  io_uring_sqe_set_data64(sqe, tag_wake);
+}
+
+void uring_driver::submit(op_base& op) noexcept {
+  uring_prep(next_sqe(), op);
+  ++in_flight_;
+}
+
+void uring_driver::cancel(op_base& op) noexcept {
+  io_uring_sqe* sqe = next_sqe();
+  io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(&op), 0);
+  io_uring_sqe_set_data64(sqe, tag_ignore);
+}
+
+void uring_driver::wake() noexcept {
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
+}
+
+void uring_driver::run_once(std::int64_t timeout_ns) {
+  if (timeout_ns == 0) {
+    if (io_uring_sq_ready(&ring_) > 0 || (defer_taskrun_ && in_flight_ > 0)) {
+      io_uring_submit_and_get_events(&ring_);
+    }
+  } else if (timeout_ns < 0) {
+    io_uring_submit_and_wait(&ring_, 1);
+  } else {
+    __kernel_timespec ts{};
+    ts.tv_sec = timeout_ns / 1'000'000'000;
+    ts.tv_nsec = timeout_ns % 1'000'000'000;
+    io_uring_cqe* cqe = nullptr;
+    io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+  }
+  reap();
+}
+
+void uring_driver::reap() noexcept {
+  unsigned head;
+  unsigned seen = 0;
+  io_uring_cqe* cqe;
+  bool rearm_wake = false;
+  io_uring_for_each_cqe(&ring_, head, cqe) {
+    ++seen;
+    const std::uint64_t data = cqe->user_data;
+    if (data == tag_ignore) continue;
+    if (data == tag_wake) {
+      rearm_wake = true;
+      continue;
+    }
+    --in_flight_;
+    complete(done_, *reinterpret_cast<op_base*>(data), cqe->res);
+  }
+  io_uring_cq_advance(&ring_, seen);
+  if (rearm_wake) arm_wake();
+}
+
+}  // namespace corio::detail

@@ -1,0 +1,57 @@
+// Shared helpers for the conformance suite: every test runs the same on every driver.
+#pragma once
+
+#include <corio/corio.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace corio_test {
+
+using namespace std::chrono_literals;
+
+/// Number of open descriptors of this process (/proc/self/fd).
+std::size_t open_fd_count();
+
+/// A fresh, empty directory removed at the end of the test.
+class temp_dir {
+ public:
+  temp_dir();
+  ~temp_dir();
+  const std::filesystem::path& path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// Checks that a runtime has nothing in flight and no descriptor left, and that the process
+/// is back at the descriptor count it started with. Every test ends with it.
+class clean_shutdown_check {
+ public:
+  clean_shutdown_check() : fds_at_start_(open_fd_count()) {}
+  void expect_clean(corio::runtime& rt) const;
+  void expect_no_fd_leak() const;
+
+ private:
+  std::size_t fds_at_start_;
+};
+
+/// Prints a skip line naming the backend and the reason; use with return.
+void skip(corio::runtime& rt, const std::string& reason);
+void skip(const std::string& reason);
+
+/// A fixture: one runtime, checked for a clean shutdown when the test ends.
+struct runtime_fixture {
+  clean_shutdown_check check;
+  std::unique_ptr<corio::runtime> owned = std::make_unique<corio::runtime>();
+  corio::runtime& rt = *owned;
+  ~runtime_fixture();
+};
+
+}  // namespace corio_test
