@@ -1,4 +1,3 @@
-#define BOOST_TEST_MODULE corio_conformance
 #include "support.hpp"
 
 #include <cstdlib>
