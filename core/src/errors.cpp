@@ -21,6 +21,7 @@ class corio_category final : public std::error_category {
       case errc::mismatched_halves: return "reunite: the halves belong to different streams";
       case errc::invalid_argument: return "invalid argument";
       case errc::unsupported: return "operation not supported by this backend";
+      case errc::end_of_stream: return "end of stream before all requested bytes arrived";
     }
     return "unknown corio error";
   }

@@ -4,6 +4,8 @@
 #include <corio/result.hpp>
 #include <corio/runtime.hpp>
 #include <corio/spawn.hpp>
+#include <corio/split.hpp>
+#include <corio/stream.hpp>
 #include <corio/task.hpp>
 #include <corio/time.hpp>
 #if __has_include(<corio/net.hpp>)

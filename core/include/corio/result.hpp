@@ -23,6 +23,7 @@ enum class errc {
   mismatched_halves,      ///< reunite() was given halves of two different streams
   invalid_argument,       ///< a malformed argument (address text, buffer, option)
   unsupported,            ///< this backend cannot do this; the message names the backend
+  end_of_stream,          ///< the peer ended the stream before the bytes asked for arrived
 };
 
 const std::error_category& error_category() noexcept;

@@ -21,8 +21,6 @@ struct fd_record {
   runtime_state* rt = nullptr;  ///< null once the runtime is gone: the last owner closes synchronously
   void* driver_state = nullptr; ///< per-descriptor state of epoll / libuv (null for io_uring)
   bool close_queued = false;    ///< no owners left; close issued (or waiting for in_flight == 0)
-  /// Set by a write half: when the write half goes, shut down writing after in-flight writes.
-  bool write_shut = false;
   close_op closer;              ///< the close itself, embedded: closing allocates nothing
   ready_node* close_waiter = nullptr;  ///< an explicit close() waiting for the result
   int* close_result = nullptr;

@@ -87,7 +87,7 @@ struct send_op : op_base {
 
 /// recvmsg/sendmsg: vectored reads and writes on sockets, and datagrams with addresses.
 struct msg_op : op_base {
-  explicit msg_op(op_kind k) noexcept : op_base(k) {}
+  explicit msg_op(op_kind k = op_kind::recvmsg) noexcept : op_base(k) {}  ///< or sendmsg
   ::msghdr msg{};
   int flags = 0;
 };
@@ -125,7 +125,7 @@ struct openat_op : op_base {
 
 /// read_at / write_at: positional I/O on files.
 struct rw_at_op : op_base {
-  explicit rw_at_op(op_kind k) noexcept : op_base(k) {}
+  explicit rw_at_op(op_kind k = op_kind::read_at) noexcept : op_base(k) {}  ///< or write_at
   void* buf = nullptr;
   std::size_t len = 0;
   std::uint64_t offset = 0;
@@ -133,7 +133,7 @@ struct rw_at_op : op_base {
 
 /// readv_at / writev_at.
 struct rwv_at_op : op_base {
-  explicit rwv_at_op(op_kind k) noexcept : op_base(k) {}
+  explicit rwv_at_op(op_kind k = op_kind::readv_at) noexcept : op_base(k) {}  ///< or writev_at
   const ::iovec* iov = nullptr;
   int iovcnt = 0;
   std::uint64_t offset = 0;

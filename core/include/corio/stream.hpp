@@ -1,0 +1,84 @@
+// Byte-stream operations shared by every connected stream type (tcp_stream, unix_stream) and
+// by their split halves: written once here, over the descriptor record, never per socket type.
+#pragma once
+
+#include <corio/detail/fd_handle.hpp>
+#include <corio/detail/op_awaiter.hpp>
+#include <corio/task.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <span>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+namespace corio {
+
+enum class shutdown_how { read = SHUT_RD, write = SHUT_WR, both = SHUT_RDWR };
+
+/// What graceful_close() observed before closing.
+enum class close_outcome {
+  peer_finished,   ///< the peer sent end-of-stream before the deadline
+  deadline_passed  ///< the deadline passed first; the connection was closed anyway
+};
+
+namespace detail {
+
+using read_awaiter = op_awaiter<recv_op, size_result>;
+using write_awaiter = op_awaiter<send_op, size_result>;
+using vector_awaiter = op_awaiter<msg_op, size_result>;
+using shutdown_awaiter = op_awaiter<shutdown_op, void_result>;
+using closed_awaiter = op_awaiter<poll_op, void_result>;
+
+// The operations, as functions of a descriptor record (null: a closed or moved-from handle).
+read_awaiter stream_read(fd_record* r, std::span<std::byte> buf) noexcept;
+write_awaiter stream_write(fd_record* r, std::span<const std::byte> buf) noexcept;
+vector_awaiter stream_readv(fd_record* r, std::span<const ::iovec> iov) noexcept;
+vector_awaiter stream_writev(fd_record* r, std::span<const ::iovec> iov) noexcept;
+shutdown_awaiter stream_shutdown(fd_record* r, shutdown_how how) noexcept;
+closed_awaiter stream_closed(fd_record* r) noexcept;
+task<result<void>> stream_write_all(fd_record* r, std::span<const std::byte> buf);
+task<result<void>> stream_read_exact(fd_record* r, std::span<std::byte> buf);
+task<result<close_outcome>> stream_graceful_close(fd_handle h, std::chrono::steady_clock::time_point deadline);
+
+}  // namespace detail
+
+/// Reading operations, mixed into a stream type or a read half (Self provides record()).
+template <class Self>
+class stream_reader {
+ public:
+  /// Reads at most buf.size() bytes; 0 means end-of-stream.
+  detail::read_awaiter read(std::span<std::byte> buf) noexcept { return detail::stream_read(rec(), buf); }
+  /// Scatter read; the iovec array and buffers must outlive the await.
+  detail::vector_awaiter readv(std::span<const ::iovec> iov) noexcept { return detail::stream_readv(rec(), iov); }
+  /// Reads exactly buf.size() bytes; end-of-stream first gives errc::end_of_stream.
+  task<result<void>> read_exact(std::span<std::byte> buf) { return detail::stream_read_exact(rec(), buf); }
+  /// Completes when the peer hangs up (RDHUP/HUP/ERR), even while the stream is idle or a read
+  /// is pending on it. TCP cannot tell a peer's half-close from its departure: a FIN fires it.
+  detail::closed_awaiter closed() noexcept { return detail::stream_closed(rec()); }
+
+ private:
+  detail::fd_record* rec() const noexcept { return static_cast<const Self*>(this)->record(); }
+};
+
+/// Writing operations, mixed into a stream type or a write half (Self provides record()).
+template <class Self>
+class stream_writer {
+ public:
+  /// Writes at most buf.size() bytes (a short write is possible); never raises SIGPIPE: a gone
+  /// peer gives EPIPE or ECONNRESET.
+  detail::write_awaiter write(std::span<const std::byte> buf) noexcept { return detail::stream_write(rec(), buf); }
+  /// Gather write; the iovec array and buffers must outlive the await.
+  detail::vector_awaiter writev(std::span<const ::iovec> iov) noexcept { return detail::stream_writev(rec(), iov); }
+  /// Writes every byte of buf (several writes if needed).
+  task<result<void>> write_all(std::span<const std::byte> buf) { return detail::stream_write_all(rec(), buf); }
+  /// shutdown(2): shutdown_how::write sends FIN; the stream still reads.
+  detail::shutdown_awaiter shutdown(shutdown_how how = shutdown_how::write) noexcept {
+    return detail::stream_shutdown(rec(), how);
+  }
+
+ private:
+  detail::fd_record* rec() const noexcept { return static_cast<const Self*>(this)->record(); }
+};
+
+}  // namespace corio
