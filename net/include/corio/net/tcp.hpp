@@ -1,0 +1,54 @@
+// TCP: tcp_stream (connect, the stream operations, socket options) and tcp_listener.
+#pragma once
+
+#include <corio/net/detail/stream_socket.hpp>
+
+#include <chrono>
+#include <optional>
+
+namespace corio::net {
+
+/// A connected TCP stream. Move-only; dropping it closes the connection asynchronously.
+/// Stream operations (read, write, write_all, read_exact, readv, writev, shutdown, closed)
+/// come from corio/stream.hpp; every one works with timeout() and task cancellation.
+class tcp_stream : public detail::stream_socket<tcp_stream> {
+ public:
+  tcp_stream() noexcept = default;
+  /// Takes ownership of a descriptor record (what accept, split and reunite use).
+  explicit tcp_stream(detail::fd_handle h) noexcept : stream_socket(std::move(h)) {}
+
+  /// Awaitable of result<tcp_stream>: connects to an IPv4/IPv6 address. A non-IP address is
+  /// errc::invalid_argument; a closed port ECONNREFUSED.
+  static detail::connect_awaiter<tcp_stream> connect(const address& peer) noexcept;
+
+  /// TCP_NODELAY: send small writes at once instead of coalescing them (Nagle off).
+  result<void> set_nodelay(bool on = true) noexcept;
+  result<bool> nodelay() const noexcept;
+  /// SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT: probe after `idle` without
+  /// traffic, every `interval`, give up after `count` unanswered probes. Values must be
+  /// >= 1 (seconds, count) and fit the kernel's limits, else errc::invalid_argument.
+  result<void> set_keepalive(std::chrono::seconds idle, std::chrono::seconds interval, int count) noexcept;
+  /// Turns SO_KEEPALIVE off.
+  result<void> disable_keepalive() noexcept;
+  /// SO_LINGER: nullopt restores the default; a zero timeout makes the next close send RST
+  /// (a reset) instead of FIN.
+  result<void> set_linger(std::optional<std::chrono::seconds> timeout) noexcept;
+};
+
+/// A listening TCP socket.
+class tcp_listener : public detail::listener_socket<tcp_stream> {
+ public:
+  tcp_listener() noexcept = default;
+  explicit tcp_listener(detail::fd_handle h) noexcept : listener_socket(std::move(h)) {}
+
+  /// Binds and listens on an IPv4/IPv6 address (port 0: the kernel picks one; read it with
+  /// local_address()). A port in use is EADDRINUSE; a non-IP address invalid_argument.
+  static result<tcp_listener> bind(const address& addr, listen_options options = {}) noexcept;
+
+  // accept() -> awaitable of result<accepted<tcp_stream>> (see detail::listener_socket).
+};
+
+using tcp_read_half = read_half<tcp_stream>;
+using tcp_write_half = write_half<tcp_stream>;
+
+}  // namespace corio::net
