@@ -1,0 +1,118 @@
+// Split streams: a read and a write in flight at once on the two halves, a dropped write half
+// sends FIN while the read half keeps receiving, reunite of matching and mismatched halves.
+#include "net_support.hpp"
+
+using namespace corio_test;
+using namespace corio_net_test;
+
+BOOST_FIXTURE_TEST_SUITE(net_split, runtime_fixture)
+
+BOOST_AUTO_TEST_CASE(read_and_write_in_flight_at_once) {
+  rt.block_on([]() -> task<void> {
+    auto [client, server] = co_await tcp_pair();
+    auto [rd, wr] = std::move(client).split();
+    // The read is pending (nothing sent yet) while the write runs on the other half.
+    auto reader = corio::spawn([](tcp_read_half& r) -> task<std::string> {
+      std::array<std::byte, 16> buf;
+      auto n = co_await r.read(buf);
+      BOOST_REQUIRE_MESSAGE(n, describe(n));
+      co_return std::string(text(std::span(buf).first(*n)));
+    }(rd));
+    co_await corio::yield_now();
+    BOOST_CHECK(!reader.finished());
+    // A large write, so it is itself pending for a while.
+    auto big = random_bytes(4 << 20, 8);
+    auto writer = corio::spawn([](tcp_write_half& w, std::span<const std::byte> data) -> task<void> {
+      auto r = co_await w.write_all(data);
+      BOOST_REQUIRE_MESSAGE(r, describe(r));
+    }(wr, big));
+    std::vector<std::byte> got(big.size());
+    auto answered = false;
+    std::size_t off = 0;
+    while (off < got.size()) {
+      auto n = co_await server.read(std::span(got).subspan(off));
+      BOOST_REQUIRE(n && *n > 0);
+      off += *n;
+      if (!answered) {  // answer while the writer is still busy
+        BOOST_CHECK(co_await server.write_all(bytes("answer")));
+        answered = true;
+      }
+    }
+    BOOST_CHECK(co_await writer);
+    auto answer = co_await reader;
+    BOOST_REQUIRE(answer);
+    BOOST_CHECK_EQUAL(*answer, "answer");
+    BOOST_CHECK_EQUAL(checksum(got), checksum(big));
+  }());
+}
+
+BOOST_AUTO_TEST_CASE(dropping_the_write_half_sends_fin_while_reading_goes_on) {
+  rt.block_on([]() -> task<void> {
+    auto [client, server] = co_await tcp_pair();
+    auto [rd, wr] = std::move(client).split();
+    BOOST_CHECK(co_await wr.write_all(bytes("bye")));
+    { auto dropped = std::move(wr); }
+    std::array<std::byte, 8> buf;
+    BOOST_REQUIRE(co_await server.read_exact(std::span(buf).first(3)));
+    auto n = co_await corio::timeout(5s, server.read(buf));
+    BOOST_REQUIRE(n);
+    BOOST_CHECK_EQUAL(*n, 0u);  // the peer saw end-of-stream
+    BOOST_CHECK(co_await server.write_all(bytes("still here")));
+    BOOST_REQUIRE(co_await rd.read_exact(std::span(buf).first(5)));
+    BOOST_CHECK_EQUAL(text(std::span(buf).first(5)), "still");
+  }());
+}
+
+BOOST_AUTO_TEST_CASE(reunite_matching_and_mismatched_halves) {
+  rt.block_on([]() -> task<void> {
+    auto [c1, s1] = co_await tcp_pair();
+    auto [c2, s2] = co_await tcp_pair();
+    auto [rd1, wr1] = std::move(c1).split();
+    auto [rd2, wr2] = std::move(c2).split();
+
+    auto bad = reunite(std::move(rd1), std::move(wr2));
+    BOOST_REQUIRE(!bad);
+    BOOST_CHECK(bad.error().error == corio::errc::mismatched_halves);
+    // The halves come back untouched.
+    rd1 = std::move(bad.error().read);
+    wr2 = std::move(bad.error().write);
+    BOOST_CHECK(rd1.valid() && wr2.valid());
+
+    auto one = corio::net::reunite(std::move(rd1), std::move(wr1));
+    BOOST_REQUIRE(one);
+    auto two = corio::net::reunite(std::move(rd2), std::move(wr2));
+    BOOST_REQUIRE(two);
+    // Reunited streams were never half-closed: both directions still work.
+    BOOST_CHECK(co_await one->write_all(bytes("one")));
+    BOOST_CHECK(co_await two->write_all(bytes("two")));
+    std::array<std::byte, 3> buf;
+    BOOST_REQUIRE(co_await s1.read_exact(buf));
+    BOOST_CHECK_EQUAL(text(buf), "one");
+    BOOST_REQUIRE(co_await s2.read_exact(buf));
+    BOOST_CHECK_EQUAL(text(buf), "two");
+    BOOST_CHECK(co_await s1.write_all(bytes("ack")));
+    BOOST_REQUIRE(co_await one->read_exact(buf));
+    BOOST_CHECK_EQUAL(text(buf), "ack");
+    BOOST_CHECK(!(co_await corio::timeout(20ms, s2.closed())));  // no FIN reached s2
+  }());
+}
+
+BOOST_AUTO_TEST_CASE(unix_stream_halves) {
+  rt.block_on([]() -> task<void> {
+    auto p = unix_stream::pair();
+    BOOST_REQUIRE(p);
+    auto [a, b] = std::move(*p);
+    auto [rd, wr] = std::move(a).split();
+    BOOST_CHECK(co_await wr.write_all(bytes("hi")));
+    std::array<std::byte, 2> buf;
+    BOOST_REQUIRE(co_await b.read_exact(buf));
+    BOOST_CHECK(co_await b.write_all(bytes("yo")));
+    BOOST_REQUIRE(co_await rd.read_exact(buf));
+    BOOST_CHECK_EQUAL(text(buf), "yo");
+    auto whole = reunite(std::move(rd), std::move(wr));
+    BOOST_REQUIRE(whole);
+    BOOST_CHECK(co_await whole->close());
+  }());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
