@@ -1,0 +1,141 @@
+// The echo examples, built and run against each other as separate processes, bounded in time.
+#include "net_support.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <netinet/in.h>
+#include <csignal>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+using namespace corio_test;
+
+namespace {
+
+/// A child process, killed and reaped if the test ends before it exits.
+class child {
+ public:
+  /// Starts `argv`; with `capture`, its stdout is readable through stdout_fd().
+  child(std::vector<std::string> argv, bool capture) {
+    int fds[2] = {-1, -1};
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    if (capture) {
+      BOOST_REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+      posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    }
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (capture) {
+      ::close(fds[1]);
+      out_ = fds[0];
+    }
+    BOOST_REQUIRE_MESSAGE(rc == 0, "spawn " << argv[0] << ": " << std::strerror(rc));
+  }
+  ~child() {
+    if (out_ >= 0) ::close(out_);
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  /// The first line the child prints, or "" if none within `limit`.
+  std::string first_line(std::chrono::milliseconds limit) {
+    std::string line;
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (line.find('\n') == std::string::npos) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      ::pollfd p{out_, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return "";
+      char buf[256];
+      auto n = ::read(out_, buf, sizeof(buf));
+      if (n <= 0) return "";
+      line.append(buf, static_cast<std::size_t>(n));
+    }
+    return line.substr(0, line.find('\n'));
+  }
+
+  /// The exit status, or -1 if it has not exited within `limit` (it is then killed).
+  int wait(std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      int status = 0;
+      pid_t r = ::waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      if (std::chrono::steady_clock::now() > deadline) return -1;
+      ::usleep(10'000);
+    }
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+};
+
+const std::string examples = CORIO_EXAMPLES_DIR;
+
+/// The example binaries exist (they are separate targets); otherwise prints a skip reason.
+bool examples_built() {
+  for (const char* name : {"/echo_server", "/echo_client"}) {
+    if (::access((examples + name).c_str(), X_OK) != 0) {
+      skip("example " + examples + name + " is not built (build the echo_server and echo_client targets)");
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(net_echo_example)
+
+BOOST_AUTO_TEST_CASE(client_and_server_processes_echo_every_byte) {
+  if (!examples_built()) return;
+  clean_shutdown_check check;
+  {
+    child server({examples + "/echo_server", "--port", "0", "--once"}, true);
+    auto line = server.first_line(10s);
+    const std::string prefix = "listening on ";
+    BOOST_REQUIRE_MESSAGE(line.starts_with(prefix), "echo_server printed '" << line << "'");
+    auto where = line.substr(prefix.size());
+    BOOST_REQUIRE(corio::net::address::parse(where));
+
+    child client({examples + "/echo_client", where, "--messages", "300", "--size", "5000"}, false);
+    BOOST_CHECK_EQUAL(client.wait(30s), 0);
+    BOOST_CHECK_EQUAL(server.wait(10s), 0);  // --once: exits after its connection closed
+  }
+  check.expect_no_fd_leak();
+}
+
+BOOST_AUTO_TEST_CASE(client_fails_cleanly_without_a_server) {
+  if (!examples_built()) return;
+  // A port that was just free: bind it, note it, let it go.
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ::sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::socklen_t len = sizeof(sa);
+  BOOST_REQUIRE(::bind(fd, reinterpret_cast<::sockaddr*>(&sa), sizeof(sa)) == 0);
+  ::getsockname(fd, reinterpret_cast<::sockaddr*>(&sa), &len);
+  ::close(fd);
+  auto where = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+  child client({examples + "/echo_client", where, "--messages", "1"}, false);
+  BOOST_CHECK_EQUAL(client.wait(10s), 1);
+  child bad({examples + "/echo_client", "not-an-address"}, false);
+  BOOST_CHECK_EQUAL(bad.wait(10s), 2);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
