@@ -128,6 +128,30 @@ BOOST_AUTO_TEST_CASE(timed_out_read_leaves_the_stream_usable) {
   }());
 }
 
+BOOST_AUTO_TEST_CASE(timed_out_connect_and_write_clean_up) {
+  rt.block_on([]() -> task<void> {
+    // A listener that never accepts, with the smallest backlog: once its queue is full the
+    // kernel drops further SYNs, so a connect stays pending until the timeout cancels it.
+    auto l = tcp_listener::bind(address::ipv4_loopback(0), {.backlog = 0});
+    BOOST_REQUIRE(l);
+    std::vector<tcp_stream> queued;
+    bool timed_out = false;
+    for (int i = 0; i < 8 && !timed_out; ++i) {
+      auto c = co_await corio::timeout(200ms, tcp_stream::connect(*l->local_address()));
+      if (c) queued.push_back(std::move(*c));
+      else timed_out = c.error() == corio::errc::timed_out;
+    }
+    BOOST_CHECK_MESSAGE(timed_out, "no connect stayed pending behind a full backlog");
+
+    // A write to a peer that never reads fills the socket buffers, then times out.
+    auto [client, server] = co_await tcp_pair();
+    std::vector<std::byte> big(32 << 20);
+    auto w = co_await corio::timeout(200ms, client.write_all(big));
+    BOOST_REQUIRE(!w);
+    BOOST_CHECK(w.error() == corio::errc::timed_out);
+  }());
+}
+
 BOOST_AUTO_TEST_CASE(cancelled_read_and_accept_leave_nothing_behind) {
   rt.block_on([]() -> task<void> {
     auto l = loopback_listener();
