@@ -3,6 +3,7 @@
 #include "net_support.hpp"
 
 #include <csignal>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/uio.h>
@@ -27,6 +28,19 @@ BOOST_AUTO_TEST_CASE(connect_accept_and_addresses) {
     BOOST_CHECK(peer == *c->local_address());
     BOOST_CHECK(*server.peer_address() == *c->local_address());
     BOOST_CHECK(*server.local_address() == *local);
+  }());
+}
+
+BOOST_AUTO_TEST_CASE(sockets_are_non_blocking_and_close_on_exec) {
+  rt.block_on([]() -> task<void> {
+    auto l = loopback_listener();
+    auto [client, server] = co_await tcp_pair();
+    auto u = udp_socket::bind(address::ipv4_loopback(0));
+    BOOST_REQUIRE(u);
+    for (int fd : {l.native_handle(), client.native_handle(), server.native_handle(), u->native_handle()}) {
+      BOOST_CHECK(::fcntl(fd, F_GETFL) & O_NONBLOCK);
+      BOOST_CHECK(::fcntl(fd, F_GETFD) & FD_CLOEXEC);
+    }
   }());
 }
 
