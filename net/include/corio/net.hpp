@@ -1,5 +1,10 @@
 // corio::net: addresses, TCP, UDP and Unix-domain sockets on every driver.
-// Included by <corio/corio.hpp>.
+// Included by <corio/corio.hpp>. Every socket is non-blocking and close-on-exec, owned by the
+// runtime of the thread that created it; create sockets inside block_on (a running runtime).
+// Backends: io_uring issues accept, connect, recv, send, recvmsg, sendmsg, poll (closed()) and
+// shutdown natively; epoll and libuv try the system call and park it until readiness on
+// EAGAIN. bind, listen, socket options, address queries and UDP connect are synchronous
+// system calls everywhere (they never wait).
 #pragma once
 
 #include <corio/net/address.hpp>
