@@ -43,8 +43,10 @@ void runtime_state::turn(std::int64_t max_wait_ns) {
   timers_.fire_due(clock::now());
 
   std::int64_t wait = max_wait_ns;
-  if (!ready_.empty() || !to_unwind_.empty() || inbox_pending_.load(std::memory_order_relaxed) ||
-      (root_ && root_.done())) {
+  // completed_ too: a timer that fired above may have cancelled an operation that its driver
+  // completed on the spot (epoll and libuv do for a job still queued): do not sleep on it.
+  if (!ready_.empty() || !to_unwind_.empty() || !completed_.empty() ||
+      inbox_pending_.load(std::memory_order_relaxed) || (root_ && root_.done())) {
     wait = 0;
   } else if (auto next = timers_.next_deadline()) {
     auto until = std::chrono::duration_cast<std::chrono::nanoseconds>(*next - clock::now()).count();

@@ -111,10 +111,17 @@ std::coroutine_handle<> runtime_state::enter(ready_node& n) noexcept {
   task_ctx* ctx = n.ctx;
   if (ctx) {
     ctx->hook = nullptr;  // the leaf that installed it has finished
-    if (ctx->cancel_requested && ctx->unwind_on_resume) {
+    if (ctx->cancel_requested) {
+      const bool has_value = n.op && n.op->state == op_state::done && n.op->result >= 0;
+      if (has_value && !ctx->unwind_on_resume) {
+        // Data wins: an operation that completed anyway is delivered to the branch, which is
+        // unwound at its next suspension.
+        tls_ctx = ctx;
+        return n.handle;
+      }
       // Nobody will receive what this operation produced: a new descriptor is closed here,
       // for every operation that yields one, on every driver.
-      if (n.op && n.op->yields_fd && n.op->state == op_state::done && n.op->result >= 0) {
+      if (has_value && n.op->yields_fd) {
         ::close(n.op->result);
         n.op->result = -ECANCELED;
       }

@@ -7,7 +7,9 @@
 #include <corio/split.hpp>
 #include <corio/stream.hpp>
 #include <corio/task.hpp>
+#include <corio/task_group.hpp>
 #include <corio/time.hpp>
+#include <corio/when.hpp>
 #if __has_include(<corio/net.hpp>)
 #include <corio/net.hpp>
 #endif

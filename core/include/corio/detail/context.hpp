@@ -27,9 +27,10 @@ struct ready_node {
 /// when_any(). A scope is suspended on at most one leaf at a time; that leaf installs a hook
 /// that cancel() calls. Touched only by the runtime's thread.
 ///
-/// Cancellation asks the current leaf to finish early and waits for it (the buffer rule). In a
-/// branch the leaf's result is still delivered (data wins) and the branch is unwound at its next
-/// suspension; a spawned task is unwound as soon as its leaf has let go, without resuming it.
+/// Cancellation asks the current leaf to finish early and waits for it (the buffer rule); then
+/// the scope is unwound (its frames destroyed) without being resumed. One exception, in a
+/// branch: an operation that completed anyway with a value is delivered (data wins) and the
+/// branch is unwound at its next suspension.
 struct task_ctx {
   using hook_fn = void (*)(void*) noexcept;
   using unwind_fn = void (*)(task_ctx*) noexcept;
@@ -51,7 +52,7 @@ struct task_ctx {
   hook_fn hook = nullptr;
   void* hook_arg = nullptr;
   bool cancel_requested = false;
-  /// Spawned tasks: once cancelled, a completing leaf is not resumed; the scope is unwound.
+  /// Spawned tasks: even an operation that completed with a value is not delivered.
   bool unwind_on_resume = false;
   bool unwind_queued = false;
   /// Destroys the scope's frames and finishes it (run by the loop, never re-entrantly).

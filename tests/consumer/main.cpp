@@ -1,0 +1,22 @@
+// Links the installed corio and runs a few tasks and a timer on the recorded backend.
+#include <corio/corio.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <string_view>
+
+corio::task<int> work() {
+  auto t = corio::spawn([]() -> corio::task<int> {
+    co_await corio::sleep_for(std::chrono::milliseconds(1));
+    co_return 41;
+  }());
+  auto r = co_await t;
+  co_return r ? *r + 1 : -1;
+}
+
+int main() {
+  corio::runtime rt;
+  int v = rt.block_on(work());
+  std::printf("consumer: backend %.*s, result %d\n", static_cast<int>(rt.backend().size()), rt.backend().data(), v);
+  return (v == 42 && rt.backend() == std::string_view(EXPECTED_BACKEND)) ? 0 : 1;
+}
