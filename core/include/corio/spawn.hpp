@@ -1,6 +1,7 @@
 // corio::spawn: runs a task concurrently on the current runtime; join_handle<T> awaits it.
 #pragma once
 
+#include <corio/detail/awaitable.hpp>
 #include <corio/detail/scheduler.hpp>
 #include <corio/result.hpp>
 #include <corio/task.hpp>
@@ -165,6 +166,13 @@ join_handle<T> spawn(task<T> t) {
     throw;
   }
   return join_handle<T>(s);
+}
+
+/// Starts any awaitable (an I/O operation, a timeout(...)) as a task of its own.
+template <class A>
+  requires(!requires { typename std::remove_cvref_t<A>::promise_type; })
+auto spawn(A&& awaitable) {
+  return spawn(detail::as_task(std::forward<A>(awaitable)));
 }
 
 }  // namespace corio

@@ -1,6 +1,7 @@
 // Time: sleep_for, sleep_until, yield_now, and timeout() that really cancels what it wraps.
 #pragma once
 
+#include <corio/detail/awaitable.hpp>
 #include <corio/detail/scheduler.hpp>
 #include <corio/result.hpp>
 #include <corio/task.hpp>
@@ -56,35 +57,10 @@ struct yield_awaiter {
   void await_resume() const noexcept {}
 };
 
-template <class A>
-decltype(auto) get_awaiter(A&& a) {
-  if constexpr (requires { std::forward<A>(a).operator co_await(); }) {
-    return std::forward<A>(a).operator co_await();
-  } else {
-    return std::forward<A>(a);
-  }
-}
-template <class A>
-using await_result_t = decltype(get_awaiter(std::declval<A>()).await_resume());
-
-template <class T>
-struct is_result : std::false_type {};
-template <class T>
-struct is_result<result<T>> : std::true_type {};
-
 /// What timeout() yields for an awaitable producing T: result<U> stays, others are wrapped.
 template <class T>
 using timeout_result_t =
     std::conditional_t<is_result<T>::value, T, result<std::conditional_t<std::is_void_v<T>, void, T>>>;
-
-template <class A>
-task<await_result_t<A>> as_task(A a) {
-  if constexpr (std::is_void_v<await_result_t<A>>) {
-    co_await std::move(a);
-  } else {
-    co_return co_await std::move(a);
-  }
-}
 
 /// Runs a body task in a child scope of the awaiting task, racing a timer that cancels it.
 template <class T>
