@@ -3,6 +3,7 @@
 
 #include <corio/result.hpp>
 #include <corio/runtime.hpp>
+#include <corio/signal.hpp>
 #include <corio/spawn.hpp>
 #include <corio/split.hpp>
 #include <corio/stream.hpp>
