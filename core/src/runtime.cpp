@@ -11,6 +11,13 @@ runtime_state::runtime_state(const runtime_options& options)
 
 runtime_state::~runtime_state() = default;
 
+runtime_stats runtime_state::snapshot() const noexcept {
+  runtime_stats s = stats_;
+  s.ops_in_flight = s.ops_submitted - s.ops_completed;
+  s.timers_armed = timers_.size();
+  return s;
+}
+
 void runtime_state::post(std::function<void()> fn) {
   {
     std::lock_guard lock(inbox_mutex_);
@@ -119,11 +126,10 @@ runtime::~runtime() {
 
 std::string_view runtime::backend() const noexcept { return detail::driver::name; }
 
-runtime_stats runtime::stats() const noexcept {
-  runtime_stats s = state_->stats_;
-  s.ops_in_flight = s.ops_submitted - s.ops_completed;
-  s.timers_armed = state_->timers_.size();
-  return s;
+runtime_stats runtime::stats() const noexcept { return state_->snapshot(); }
+
+runtime_stats this_runtime_stats() noexcept {
+  return detail::tls_runtime ? detail::tls_runtime->snapshot() : runtime_stats{};
 }
 
 void runtime::run_root(std::coroutine_handle<> root) {

@@ -31,6 +31,7 @@ class runtime_state {
   void turn(std::int64_t max_wait_ns);
   bool drain(clock::time_point deadline);
   void post(std::function<void()> fn);
+  runtime_stats snapshot() const noexcept;
 
   // ---- operations (scheduler.cpp) ----
   void submit(op_base& op) noexcept;

@@ -41,6 +41,10 @@ namespace detail {
 class runtime_state;
 }
 
+/// The stats of the runtime running on this thread (all zero outside one): lets a task check
+/// for leaks or operations left in flight.
+runtime_stats this_runtime_stats() noexcept;
+
 class runtime {
  public:
   /// Creates the driver. Throws std::system_error naming the cause if the kernel refuses it
