@@ -98,12 +98,12 @@ task<void> hash_worker(fs::file& f, job& j, std::size_t block, std::uint64_t& su
   }
 }
 
-/// Runs `depth` workers made by make(i) and waits for all of them.
+/// Runs `depth` workers made by make() and waits for all of them.
 template <class Make>
 task<void> run_workers(std::size_t depth, Make make) {
-  std::vector<corio::join_handle<void>> hs;
-  for (std::size_t i = 0; i < depth; ++i) hs.push_back(corio::spawn(make()));
-  for (auto& h : hs) (void)co_await h;
+  corio::task_group group;
+  for (std::size_t i = 0; i < depth; ++i) group.spawn(make());
+  co_await group.join();
 }
 
 /// The checksum of a whole file, computed with `depth` reads in flight.

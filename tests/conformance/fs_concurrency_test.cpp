@@ -28,15 +28,6 @@ task<void> run_workers(std::size_t workers, const std::vector<std::size_t>& orde
   for (auto& h : hs) BOOST_CHECK(co_await h);
 }
 
-/// Cancels the tasks it holds when destroyed: a parent unwound by cancellation takes its
-/// children down with it.
-struct cancel_on_exit {
-  std::vector<corio::join_handle<void>> children;
-  ~cancel_on_exit() {
-    for (auto& h : children) h.cancel();
-  }
-};
-
 }  // namespace
 
 BOOST_FIXTURE_TEST_SUITE(fs_concurrency, runtime_fixture)
@@ -148,18 +139,18 @@ BOOST_AUTO_TEST_CASE(task_cancelled_with_32_reads_in_flight) {
     auto parent = corio::spawn([](std::string path, int& started) -> task<void> {
       auto f = co_await fs::file::open(path);
       BOOST_REQUIRE(f);
-      cancel_on_exit group;
+      corio::task_group group;  // destroyed with the parent's frame: cancels the readers
       for (std::size_t i = 0; i < readers; ++i) {
-        group.children.push_back(corio::spawn([](fs::file f, std::uint64_t off, int& started) -> task<void> {
+        group.spawn([](fs::file f, std::uint64_t off, int& started) -> task<void> {
           std::vector<std::byte> buf(chunk);
           ++started;
           for (;;) {  // keep reading until cancelled
             auto r = co_await f.read_at(buf, off);
             if (!r) co_return;
           }
-        }(f->share(), i * chunk, started)));
+        }(f->share(), i * chunk, started));
       }
-      for (auto& h : group.children) (void)co_await h;
+      co_await group.join();
     }(path, started));
     BOOST_REQUIRE(co_await eventually([&] { return started == static_cast<int>(readers); }));
     // A timer that fires after a wait for I/O is queued behind the readers that wait completed,
