@@ -14,6 +14,7 @@ namespace fs = corio::fs;
 namespace {
 
 constexpr std::size_t big_block = 64u << 10;
+std::size_t fds_before = 0;  // cancelled_opens: descriptors open before the opens start
 
 /// `workers` tasks sharing one queue of block indexes, each doing fn(index) in turn.
 template <class Fn>
@@ -174,21 +175,28 @@ BOOST_AUTO_TEST_CASE(cancelled_opens_leave_no_descriptor) {
   temp_dir dir;
   auto body = [](std::string path, corio::runtime& rt) -> task<void> {
     BOOST_REQUIRE(co_await fs::write_file(path, "x"));
-    std::vector<corio::join_handle<void>> hs;
-    for (int i = 0; i < 100; ++i) {
-      hs.push_back(corio::spawn([](std::string path) -> task<void> {
-        auto f = co_await fs::file::open(path);
-        co_await corio::sleep_for(1h);  // only a cancel ends this
-      }(path)));
+    // Cancelled after 0..5 turns: before the opens start, while they are queued or running in a
+    // pool, just as they complete, and once the files are open.
+    for (int turns = 0; turns <= 5; ++turns) {
+      std::vector<corio::join_handle<void>> hs;
+      for (int i = 0; i < 64; ++i) {
+        hs.push_back(corio::spawn([](std::string path) -> task<void> {
+          auto f = co_await fs::file::open(path);
+          co_await corio::sleep_for(1h);  // only a cancel ends this
+        }(path)));
+      }
+      for (int t = 0; t < turns; ++t) co_await corio::yield_now();
+      for (auto& h : hs) h.cancel();
+      for (auto& h : hs) {
+        auto r = co_await h;
+        BOOST_CHECK(!r);
+      }
+      BOOST_CHECK(co_await eventually([&] { return rt.stats().fds_owned == 0 && rt.stats().closes_pending == 0; }));
+      BOOST_CHECK_MESSAGE(open_fd_count() == fds_before, "descriptors left after cancelling at turn " << turns << ": "
+                                                          << open_fd_count() - fds_before);
     }
-    co_await corio::yield_now();  // the opens are submitted; some may have completed
-    for (auto& h : hs) h.cancel();
-    for (auto& h : hs) {
-      auto r = co_await h;
-      BOOST_CHECK(!r);
-    }
-    BOOST_CHECK(co_await eventually([&] { return rt.stats().fds_owned == 0 && rt.stats().closes_pending == 0; }));
   };
+  fds_before = open_fd_count();
   rt.block_on(body(dir.file("o"), rt));
 }
 
