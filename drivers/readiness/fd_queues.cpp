@@ -1,0 +1,91 @@
+#include "drivers/readiness/fd_queues.hpp"
+
+#include <cerrno>
+#include <poll.h>
+
+namespace corio::detail::readiness {
+
+namespace {
+
+op_list* list_for(fd_queues& q, queue_id id) noexcept {
+  switch (id) {
+    case queue_id::read: return &q.readers;
+    case queue_id::write: return &q.writers;
+    case queue_id::poll: return &q.pollers;
+    case queue_id::none: break;
+  }
+  return nullptr;
+}
+
+// Retries the head of `list` until it is empty or the head would block (edge-triggered epoll
+// reports the next edge only after a call has seen EAGAIN).
+void retry(op_list& list, const sink& s) noexcept {
+  while (op_base* op = list.front()) {
+    int res = perform(*op);
+    if (res == -EAGAIN) return;
+    list.remove(*op);
+    s.finish(*op, res);
+  }
+}
+
+void check_pollers(fd_queues& q, const sink& s) noexcept {
+  std::uint32_t wanted = 0;
+  for (op_base* op = q.pollers.front(); op; op = op->drv_next) wanted |= static_cast<poll_op*>(op)->events;
+  const std::uint32_t revents = poll_now(q.fd, wanted);
+  if (revents == 0) return;
+  for (op_base* op = q.pollers.front(); op;) {
+    op_base* next = op->drv_next;
+    const std::uint32_t mine = revents & (static_cast<poll_op*>(op)->events | POLLHUP | POLLERR | POLLNVAL);
+    if (mine) {
+      q.pollers.remove(*op);
+      s.finish(*op, static_cast<int>(mine));
+    }
+    op = next;
+  }
+}
+
+}  // namespace
+
+int attempt(const fd_queues* q, op_base& op) noexcept {
+  const queue_id id = queue_of(op.kind);
+  // Data ops queue behind parked ones; a poll only looks, so it may always check now.
+  if (q && id != queue_id::poll && id != queue_id::none) {
+    const op_list* list = id == queue_id::read ? &q->readers : &q->writers;
+    if (!list->empty()) return -EAGAIN;
+  }
+  return perform(op);
+}
+
+void park(fd_queues& q, op_base& op) noexcept { list_for(q, queue_of(op.kind))->push_back(op); }
+
+void on_ready(fd_queues& q, unsigned ready, const sink& s) noexcept {
+  if (ready & ready_read) retry(q.readers, s);
+  if (ready & ready_write) retry(q.writers, s);
+  if (!q.pollers.empty()) check_pollers(q, s);
+}
+
+bool cancel(fd_queues& q, op_base& op, const sink& s) noexcept {
+  op_list* list = list_for(q, queue_of(op.kind));
+  if (!list || !list->contains(op)) return false;  // already finished (or never parked)
+  list->remove(op);
+  s.finish(op, -ECANCELED);
+  return true;
+}
+
+void fail_all(fd_queues& q, int res, const sink& s) noexcept {
+  for (op_list* list : {&q.readers, &q.writers, &q.pollers}) {
+    while (op_base* op = list->pop_front()) s.finish(*op, res);
+  }
+}
+
+std::uint32_t interest(const fd_queues& q) noexcept {
+  std::uint32_t bits = 0;
+  if (!q.readers.empty()) bits |= POLLIN;
+  if (!q.writers.empty()) bits |= POLLOUT;
+  for (op_base* op = q.pollers.front(); op; op = op->drv_next) {
+    bits |= static_cast<poll_op*>(op)->events & (POLLIN | POLLOUT | POLLRDHUP | POLLPRI);
+  }
+  return bits;
+}
+
+}  // namespace corio::detail::readiness

@@ -1,0 +1,62 @@
+// Per-descriptor wait queues shared by the epoll and libuv drivers: socket operations that
+// would block park here until the descriptor is ready, then are retried in FIFO order.
+// Separate read and write queues let a read and a write (two halves of a split stream) be in
+// flight together; poll operations (closed()) have their own queue and fire on any event.
+#pragma once
+
+#include "core/src/node_queue.hpp"
+#include "drivers/readiness/op_list.hpp"
+#include "drivers/readiness/socket_ops.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace corio::detail::readiness {
+
+/// Where a driver's finished operations go: its completion queue, and its in-flight count.
+struct sink {
+  completion_queue& done;
+  std::size_t& in_flight;
+  void finish(op_base& op, int res) const noexcept {
+    --in_flight;
+    complete(done, op, res);
+  }
+};
+
+/// A driver's per-descriptor state derives from this (fd_record::driver_state points to it).
+struct fd_queues {
+  int fd = -1;
+  op_list readers;  ///< recv, recvmsg, accept
+  op_list writers;  ///< send, sendmsg, connect
+  op_list pollers;  ///< poll_op
+
+  bool idle() const noexcept { return readers.empty() && writers.empty() && pollers.empty(); }
+};
+
+/// Readiness reported by the driver: which queues to retry (pollers are always checked).
+inline constexpr unsigned ready_read = 1;
+inline constexpr unsigned ready_write = 2;
+inline constexpr unsigned ready_all = ready_read | ready_write;
+
+/// Tries a socket op now: its result, or -EAGAIN when it must park (its system call would
+/// block, or earlier ops are parked in its queue and FIFO order must hold). q may be null
+/// (nothing parked on the descriptor yet).
+int attempt(const fd_queues* q, op_base& op) noexcept;
+
+/// Parks op (attempt returned -EAGAIN); the driver makes sure the descriptor is watched.
+void park(fd_queues& q, op_base& op) noexcept;
+
+/// Retries parked ops after a readiness event: readers on ready_read, writers on ready_write,
+/// in FIFO order until one would block; every poller is checked with one poll(2).
+void on_ready(fd_queues& q, unsigned ready, const sink& s) noexcept;
+
+/// If op is parked in q: removes it, finishes it with -ECANCELED, returns true.
+bool cancel(fd_queues& q, op_base& op, const sink& s) noexcept;
+
+/// Finishes every parked op with `res` (the descriptor is going away, or cannot be watched).
+void fail_all(fd_queues& q, int res, const sink& s) noexcept;
+
+/// What the parked ops wait for, as poll(2) bits among POLLIN, POLLOUT, POLLRDHUP, POLLPRI.
+std::uint32_t interest(const fd_queues& q) noexcept;
+
+}  // namespace corio::detail::readiness

@@ -1,0 +1,141 @@
+// One non-blocking attempt per socket operation. Every call adds MSG_DONTWAIT (a descriptor
+// adopted as blocking must never stall the loop) and sends add MSG_NOSIGNAL (no SIGPIPE).
+#include "drivers/readiness/socket_ops.hpp"
+
+#include <corio/detail/fd_record.hpp>
+
+#include <cerrno>
+#include <poll.h>
+#include <sys/socket.h>
+
+namespace corio::detail::readiness {
+
+namespace {
+
+// The kernel caps one read or write at this many bytes anyway.
+std::size_t clamp_len(std::size_t len) noexcept { return len > 0x7ffff000u ? 0x7ffff000u : len; }
+
+// -errno for a failed call, retrying on EINTR; the value otherwise.
+template <class F>
+int sys(F&& call) noexcept {
+  for (;;) {
+    auto rc = call();
+    if (rc >= 0) return static_cast<int>(rc);
+    if (errno != EINTR) return -errno;
+  }
+}
+
+int do_accept(int fd, accept_op& op) noexcept {
+  op.addrlen = sizeof(op.addr);
+  return sys([&] {
+    return ::accept4(fd, reinterpret_cast<sockaddr*>(&op.addr), &op.addrlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  });
+}
+
+int do_connect(int fd, connect_op& op) noexcept {
+  if (op.result == -EINPROGRESS) {  // a retry: the attempt started earlier has finished?
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) return -errno;
+    if (err != 0) return -err;
+    return (poll_now(fd, POLLOUT) & POLLOUT) ? 0 : -EAGAIN;  // a spurious wake-up: still going
+  }
+  int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&op.addr), op.addrlen);
+  if (rc == 0) return 0;
+  if (errno == EINPROGRESS || errno == EINTR) {  // EINTR: the connection goes on asynchronously
+    op.result = -EINPROGRESS;
+    return -EAGAIN;
+  }
+  return -errno;
+}
+
+}  // namespace
+
+queue_id queue_of(op_kind kind) noexcept {
+  switch (kind) {
+    case op_kind::recv:
+    case op_kind::recvmsg:
+    case op_kind::accept:
+      return queue_id::read;
+    case op_kind::send:
+    case op_kind::sendmsg:
+    case op_kind::connect:
+      return queue_id::write;
+    case op_kind::poll:
+      return queue_id::poll;
+    case op_kind::nop:
+    case op_kind::shutdown:
+    case op_kind::openat:
+    case op_kind::read_at:
+    case op_kind::write_at:
+    case op_kind::readv_at:
+    case op_kind::writev_at:
+    case op_kind::fsync:
+    case op_kind::statx:
+    case op_kind::unlinkat:
+    case op_kind::renameat:
+    case op_kind::mkdirat:
+    case op_kind::close:
+      return queue_id::none;
+  }
+  return queue_id::none;
+}
+
+std::uint32_t poll_now(int fd, std::uint32_t events) noexcept {
+  ::pollfd p{fd, static_cast<short>(events), 0};
+  int rc;
+  do rc = ::poll(&p, 1, 0);
+  while (rc < 0 && errno == EINTR);
+  if (rc <= 0) return 0;
+  return static_cast<std::uint16_t>(p.revents) & (events | POLLHUP | POLLERR | POLLNVAL);
+}
+
+int perform(op_base& base) noexcept {
+  const int fd = op_fd(base);
+  if (fd < 0 && base.kind != op_kind::nop) return -EBADF;
+  switch (base.kind) {
+    case op_kind::recv: {
+      auto& op = static_cast<recv_op&>(base);
+      return sys([&] { return ::recv(fd, op.buf, clamp_len(op.len), op.flags | MSG_DONTWAIT); });
+    }
+    case op_kind::send: {
+      auto& op = static_cast<send_op&>(base);
+      return sys([&] { return ::send(fd, op.buf, clamp_len(op.len), op.flags | MSG_DONTWAIT | MSG_NOSIGNAL); });
+    }
+    case op_kind::recvmsg: {
+      auto& op = static_cast<msg_op&>(base);
+      return sys([&] { return ::recvmsg(fd, &op.msg, op.flags | MSG_DONTWAIT); });
+    }
+    case op_kind::sendmsg: {
+      auto& op = static_cast<msg_op&>(base);
+      return sys([&] { return ::sendmsg(fd, &op.msg, op.flags | MSG_DONTWAIT | MSG_NOSIGNAL); });
+    }
+    case op_kind::accept:
+      return do_accept(fd, static_cast<accept_op&>(base));
+    case op_kind::connect:
+      return do_connect(fd, static_cast<connect_op&>(base));
+    case op_kind::poll: {
+      std::uint32_t revents = poll_now(fd, static_cast<poll_op&>(base).events);
+      return revents ? static_cast<int>(revents) : -EAGAIN;
+    }
+    case op_kind::shutdown:
+      return sys([&] { return ::shutdown(fd, static_cast<shutdown_op&>(base).how); });
+    case op_kind::nop:
+      return 0;
+    case op_kind::openat:
+    case op_kind::read_at:
+    case op_kind::write_at:
+    case op_kind::readv_at:
+    case op_kind::writev_at:
+    case op_kind::fsync:
+    case op_kind::statx:
+    case op_kind::unlinkat:
+    case op_kind::renameat:
+    case op_kind::mkdirat:
+    case op_kind::close:
+      break;
+  }
+  return -EINVAL;  // not a socket operation
+}
+
+}  // namespace corio::detail::readiness

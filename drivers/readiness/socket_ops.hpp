@@ -1,0 +1,29 @@
+// Socket operations performed as plain non-blocking system calls, for the drivers that
+// emulate completion on top of readiness (epoll, libuv): "do it now, or say what to wait for".
+#pragma once
+
+#include <corio/detail/ops.hpp>
+
+#include <cstdint>
+
+namespace corio::detail::readiness {
+
+/// The per-descriptor queue an operation waits in when it would block.
+enum class queue_id : std::uint8_t {
+  none,   ///< never waits (nop, shutdown) or is not a socket operation (files, close)
+  read,   ///< recv, recvmsg, accept: waits for readable
+  write,  ///< send, sendmsg, connect: waits for writable
+  poll,   ///< poll_op: waits for its own events
+};
+
+queue_id queue_of(op_kind kind) noexcept;
+
+/// One attempt at op's system call: the result (>= 0 or -errno), or -EAGAIN if it would block.
+/// A poll_op yields its ready mask, or -EAGAIN when none of its events is present.
+/// A connect in progress is marked in op.result (-EINPROGRESS) so the retry checks SO_ERROR.
+int perform(op_base& op) noexcept;
+
+/// poll(2) on fd now: the revents among `events` plus POLLHUP, POLLERR and POLLNVAL.
+std::uint32_t poll_now(int fd, std::uint32_t events) noexcept;
+
+}  // namespace corio::detail::readiness
