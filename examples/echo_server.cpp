@@ -1,36 +1,57 @@
-// A TCP echo server: an accept loop, one spawned task per connection.
+// A TCP echo server: an accept loop, one task per connection, a graceful shutdown on signals.
 //   echo_server [--host H] [--port P] [--max-conns N] [--once]
 // Prints "listening on ADDRESS" once bound. --max-conns limits concurrent connections (extra
-// ones are closed at once); --once serves one connection and exits when it closes.
+// ones are closed at once); --once serves one connection and exits when it closes. SIGINT or
+// SIGTERM stops accepting, gives open connections 5 s to finish, then closes them.
 #include <corio/corio.hpp>
 
 #include <array>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 
 namespace net = corio::net;
+using namespace std::chrono_literals;
 
 struct options {
   std::string host = "127.0.0.1";
   int port = 7000;
-  int max_conns = 10000;
+  std::size_t max_conns = 10000;
   bool once = false;
 };
 
 // Echoes until the client hangs up; any error just ends the connection.
-corio::task<void> serve(net::tcp_stream stream, int& active) {
+corio::task<void> serve(net::tcp_stream stream) {
   std::array<std::byte, 16 * 1024> buf;
   for (;;) {
     auto n = co_await stream.read(buf);
-    if (!n || *n == 0) break;  // error or end-of-stream
-    if (!co_await stream.write_all(std::span(buf).first(*n))) break;
+    if (!n || *n == 0) co_return;  // error or end-of-stream
+    if (!co_await stream.write_all(std::span(buf).first(*n))) co_return;
   }
-  --active;
 }  // dropping the stream closes it
 
+// Accepts until cancelled (or, with --once, until the first connection is done).
+corio::task<void> accept_loop(net::tcp_listener& listener, corio::task_group& clients, const options& opt) {
+  for (;;) {
+    auto conn = co_await listener.accept();
+    if (!conn) {
+      std::fprintf(stderr, "accept: %s\n", conn.error().message().c_str());
+      continue;  // e.g. EMFILE: keep serving the others
+    }
+    if (opt.once) co_return co_await serve(std::move(conn->stream));
+    if (clients.size() >= opt.max_conns) continue;  // over the limit: dropping conn closes it
+    clients.spawn(serve(std::move(conn->stream)));
+  }
+}
+
 corio::task<int> run(options opt) {
+  auto signals = corio::signal_set::create({SIGINT, SIGTERM});
+  if (!signals) {
+    std::fprintf(stderr, "signals: %s\n", signals.error().message().c_str());
+    co_return 1;
+  }
   auto where = net::address::parse(opt.host + ":" + std::to_string(opt.port));
   if (!where) {
     std::fprintf(stderr, "bad address %s:%d: %s\n", opt.host.c_str(), opt.port, where.error().message().c_str());
@@ -44,23 +65,15 @@ corio::task<int> run(options opt) {
   std::printf("listening on %s\n", listener->local_address()->to_string().c_str());
   std::fflush(stdout);
 
-  int active = 0;
-  for (;;) {
-    auto conn = co_await listener->accept();
-    if (!conn) {
-      std::fprintf(stderr, "accept: %s\n", conn.error().message().c_str());
-      continue;  // e.g. EMFILE: keep serving the others
-    }
-    auto& [stream, peer] = *conn;
-    if (active >= opt.max_conns) continue;  // over the limit: dropping the stream closes it
-    ++active;
-    auto task = corio::spawn(serve(std::move(stream), active));
-    if (opt.once) {
-      (void)co_await task;  // serve this one connection, then exit
-      co_return 0;
-    }
-    task.detach();
+  corio::task_group clients;
+  // Whichever ends first: the accept loop (--once) or a signal. The other is cancelled.
+  auto first = co_await corio::when_any(accept_loop(*listener, clients, opt), signals->wait());
+  if (first && first->index == 1) {
+    std::printf("signal received: closing %zu connection(s)\n", clients.size());
+    std::fflush(stdout);
   }
+  co_await clients.shutdown(std::chrono::steady_clock::now() + 5s);
+  co_return 0;
 }
 
 int main(int argc, char** argv) {
@@ -70,7 +83,7 @@ int main(int argc, char** argv) {
     bool has_value = i + 1 < argc;
     if (arg == "--host" && has_value) opt.host = argv[++i];
     else if (arg == "--port" && has_value) opt.port = std::atoi(argv[++i]);
-    else if (arg == "--max-conns" && has_value) opt.max_conns = std::atoi(argv[++i]);
+    else if (arg == "--max-conns" && has_value) opt.max_conns = std::strtoul(argv[++i], nullptr, 10);
     else if (arg == "--once") opt.once = true;
     else {
       std::fprintf(stderr, "usage: %s [--host H] [--port P] [--max-conns N] [--once]\n", argv[0]);

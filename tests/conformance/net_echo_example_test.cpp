@@ -41,6 +41,7 @@ class child {
     }
     BOOST_REQUIRE_MESSAGE(rc == 0, "spawn " << argv[0] << ": " << std::strerror(rc));
   }
+  void signal(int sig) { ::kill(pid_, sig); }
   ~child() {
     if (out_ >= 0) ::close(out_);
     if (pid_ > 0) {
@@ -118,6 +119,21 @@ BOOST_AUTO_TEST_CASE(client_and_server_processes_echo_every_byte) {
     BOOST_CHECK_EQUAL(server.wait(10s), 0);  // --once: exits after its connection closed
   }
   check.expect_no_fd_leak();
+}
+
+BOOST_AUTO_TEST_CASE(server_shuts_down_gracefully_on_sigterm) {
+  if (!examples_built()) return;
+  child server({examples + "/echo_server", "--port", "0", "--max-conns", "4"}, true);
+  auto line = server.first_line(10s);
+  BOOST_REQUIRE_MESSAGE(line.starts_with("listening on "), "echo_server printed '" << line << "'");
+  auto where = line.substr(13);
+  // Two clients in turn on the same server, then SIGTERM: it exits 0, promptly.
+  for (int i = 0; i < 2; ++i) {
+    child client({examples + "/echo_client", where, "--messages", "50", "--size", "100"}, false);
+    BOOST_CHECK_EQUAL(client.wait(30s), 0);
+  }
+  server.signal(SIGTERM);
+  BOOST_CHECK_EQUAL(server.wait(10s), 0);
 }
 
 BOOST_AUTO_TEST_CASE(client_fails_cleanly_without_a_server) {
