@@ -12,7 +12,7 @@
 // last reply (the deterministic-figure runs use it). Prints one JSON object on stdout:
 // messages/s, latency percentiles, and with --server-pid the server's CPU time during the
 // measured window (utime+stime from /proc/PID/stat, and the scheduler's ns-precise runtime
-// summed over /proc/PID/task/*/schedstat). Exit status 0 only if every byte came back intact.
+// summed over /proc/PID/task/*/schedstat), and its VmRSS with every connection open. Exit status 0 only if every byte came back intact.
 #include <algorithm>
 #include <arpa/inet.h>
 #include <array>
@@ -135,6 +135,22 @@ cpu_sample read_cpu(int pid) {
   return s;
 }
 
+/// The server's resident set (VmRSS) in KiB, 0 if unknown.
+long read_rss_kib(int pid) {
+  if (pid <= 0) return 0;
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/status", pid);
+  FILE* f = std::fopen(path, "r");
+  if (!f) return 0;
+  char line[256];
+  long kib = 0;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
+  }
+  std::fclose(f);
+  return kib;
+}
+
 double own_cpu_s() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -235,6 +251,7 @@ class loadgen {
     const std::uint64_t t_stop = now_ns();
     cpu_sample cpu1 = read_cpu(opt_.server_pid);
     double own1 = own_cpu_s();
+    const long rss_kib = read_rss_kib(opt_.server_pid);  // every connection still open
     for (auto& c : conns_) ::close(c.fd);
 
     const double secs = static_cast<double>(t_stop - t_measure) / 1e9;
@@ -255,6 +272,7 @@ class loadgen {
                   stat_s, stat_s / secs, stat_s * 1e6 / static_cast<double>(msgs), sched_s,
                   sched_s * 1e6 / static_cast<double>(msgs));
     }
+    if (rss_kib > 0) std::printf(",\"server_rss_kib\":%ld", rss_kib);
     std::printf("}\n");
     return 0;
   }

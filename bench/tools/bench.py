@@ -1,0 +1,631 @@
+#!/usr/bin/env python3
+"""Runs corio's benchmarks once everything is built (ci/bench builds, then calls this).
+
+  bench.py --out DIR --server NAME=PATH ... [--micro NAME=DIR ...] [--file-read NAME=PATH ...]
+           [--loadgen PATH] [--reps N] [--duration T] [--warmup W] [--det-messages M]
+           [--skip echo,det,files,micro] [--smoke]
+
+Echo throughput: every server pinned to CPU 0, the load generator to CPU 1, servers
+interleaved (A B C ... A B C ...) for each scenario and repetition; medians reported.
+Deterministic figures: for a fixed number of echoes, user-space instructions per message
+(callgrind, counters zeroed after a warm-up) and system calls per message (kernel tracepoints
+through perf stat -p, so the server runs at full speed; strace -f where tracepoints are not
+available), counted over the measured echoes only. Files: corio's file_read per backend next to fio.
+Writes DIR/echo.json, det.json, files.json, micro.json and prints markdown tables.
+"""
+import argparse
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REFERENCE = "liburing"  # the raw liburing peer: every ratio is against it
+
+SCENARIOS = [  # name, connections, message size
+    ("50 x 64 B", 50, 64),
+    ("50 x 4 KiB", 50, 4096),
+    ("1000 x 64 B", 1000, 64),
+]
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+class Ctx:
+    def __init__(self, args):
+        self.args = args
+        self.rt = args.sched == "fifo"
+        self.logdir = os.path.join(args.work, "logs")
+        os.makedirs(self.logdir, exist_ok=True)
+
+    def pin(self, cpu, rt=None):
+        rt = self.rt if rt is None else rt
+        p = ["taskset", "-c", str(cpu)]
+        if rt:
+            p += ["chrt", "-f", "1"]
+        return p
+
+
+# ---- servers ----------------------------------------------------------------------------------
+
+class Server:
+    """A server process started from argv; the port is read from its "listening on" line."""
+
+    def __init__(self, ctx, name, argv, tag):
+        self.name = name
+        self.errpath = os.path.join(ctx.logdir, f"{tag}.stderr")
+        self.err = open(self.errpath, "w")
+        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.err, stdin=subprocess.DEVNULL,
+                                  start_new_session=True)
+        self.port = None
+        line = b""
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            r, _, _ = select.select([self.p.stdout], [], [], 0.2)
+            if r:
+                c = os.read(self.p.stdout.fileno(), 4096)
+                if not c:
+                    break
+                line += c
+                m = re.search(rb"listening on .*:(\d+)", line)
+                if m:
+                    self.port = int(m.group(1))
+                    break
+            elif self.p.poll() is not None:
+                break
+        if self.port is None:
+            self.stop()
+            raise RuntimeError(f"{name}: no 'listening on' line (see {self.errpath})")
+
+    @property
+    def pid(self):
+        return self.p.pid
+
+    def stop(self, sig=signal.SIGTERM, grace=6.0):
+        if self.p.poll() is None:
+            try:
+                os.kill(self.p.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                self.p.wait(grace)
+            except subprocess.TimeoutExpired:
+                os.kill(self.p.pid, signal.SIGKILL)
+                self.p.wait()
+        self.p.stdout.close()
+        self.err.close()
+
+
+def loadgen(ctx, port, conns, size, extra, server_pid=None, label="", timeout=120):
+    argv = ctx.pin(1) + [ctx.args.loadgen, "--port", str(port), "--conns", str(conns), "--size", str(size),
+                         "--label", label] + extra
+    if server_pid:
+        argv += ["--server-pid", str(server_pid)]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f"loadgen failed for {label}: {r.stderr.strip()}")
+    return json.loads(r.stdout)
+
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+# ---- echo throughput ---------------------------------------------------------------------------
+
+def run_echo(ctx, servers):
+    a = ctx.args
+    runs = []
+    scenarios = SCENARIOS[:1] if a.smoke else SCENARIOS
+    for sc_name, conns, size in scenarios:
+        for rep in range(a.reps):
+            order = list(servers.items())
+            for name, path in order:
+                tag = f"echo-{name}-{conns}x{size}-{rep}".replace("[", "_").replace("]", "")
+                try:
+                    srv = Server(ctx, name, ctx.pin(0) + [path, "--port", "0"], tag)
+                except RuntimeError as e:
+                    log(f"  {e}")
+                    runs.append({"server": name, "scenario": sc_name, "rep": rep, "error": str(e)})
+                    continue
+                rss0 = rss_kib(srv.pid)
+                try:
+                    res = loadgen(ctx, srv.port, conns, size,
+                                  ["--warmup", str(a.warmup), "--duration", str(a.duration)], srv.pid, name)
+                    res.update(server=name, scenario=sc_name, rep=rep, server_rss0_kib=rss0)
+                    if res.get("server_rss_kib"):
+                        res["server_rss_per_conn_bytes"] = (res["server_rss_kib"] - rss0) * 1024 / conns
+                    log(f"  {sc_name:12} rep {rep} {name:16} {res['msgs_per_s']:>10.0f} msg/s  "
+                        f"p99 {res['lat_us']['p99']:8.1f} us  cpu {res.get('server_cpu_us_per_msg', 0):.2f} us/msg "
+                        f"(server {res.get('server_cpu_util', 0):.2f}, loadgen {res['loadgen_cpu_util']:.2f} of a core)")
+                except (RuntimeError, subprocess.TimeoutExpired) as e:
+                    log(f"  {name}: {e}")
+                    res = {"server": name, "scenario": sc_name, "rep": rep, "error": str(e)}
+                finally:
+                    srv.stop()
+                runs.append(res)
+    # medians
+    summary = {}
+    for sc_name, conns, size in scenarios:
+        rows = {}
+        for name in servers:
+            rs = [r for r in runs if r["server"] == name and r["scenario"] == sc_name and "error" not in r]
+            if not rs:
+                rows[name] = {"error": next((r["error"] for r in runs if r["server"] == name and r["scenario"] == sc_name), "no run")}
+                continue
+            med = lambda key: statistics.median(r[key] for r in rs if key in r) if any(key in r for r in rs) else None
+            rows[name] = {
+                "msgs_per_s": med("msgs_per_s"),
+                "msgs_per_s_min": min(r["msgs_per_s"] for r in rs),
+                "msgs_per_s_max": max(r["msgs_per_s"] for r in rs),
+                "p50_us": statistics.median(r["lat_us"]["p50"] for r in rs),
+                "p99_us": statistics.median(r["lat_us"]["p99"] for r in rs),
+                "server_cpu_us_per_msg": med("server_cpu_us_per_msg"),
+                "server_sched_us_per_msg": med("server_sched_us_per_msg"),
+                "server_cpu_util": med("server_cpu_util"),
+                "loadgen_cpu_util": med("loadgen_cpu_util"),
+                "server_rss_per_conn_bytes": med("server_rss_per_conn_bytes"),
+                "reps": len(rs),
+            }
+        ref = rows.get(REFERENCE, {})
+        for row in rows.values():
+            if "error" in row or "error" in ref or not ref:
+                continue
+            row["ratio_msgs"] = row["msgs_per_s"] / ref["msgs_per_s"] if ref.get("msgs_per_s") else None
+            if row.get("server_cpu_us_per_msg") and ref.get("server_cpu_us_per_msg"):
+                row["ratio_cpu"] = row["server_cpu_us_per_msg"] / ref["server_cpu_us_per_msg"]
+        summary[sc_name] = rows
+    return {"runs": runs, "summary": summary}
+
+
+def echo_table(echo):
+    out = []
+    for sc, rows in echo["summary"].items():
+        out.append(f"\n#### {sc} (1 message in flight per connection)\n")
+        out.append("| server | msgs/s | × liburing | p99 µs | server CPU µs/msg | × liburing | server core busy |")
+        out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for name, r in rows.items():
+            if "error" in r:
+                out.append(f"| {name} | failed: {r['error'][:60]} | | | | | |")
+                continue
+            f = lambda v, fmt: (fmt % v) if v is not None else "–"
+            out.append(f"| {name} | {r['msgs_per_s']:,.0f} | {f(r.get('ratio_msgs'), '%.2f')} | {r['p99_us']:.0f} | "
+                       f"{f(r.get('server_cpu_us_per_msg'), '%.2f')} | {f(r.get('ratio_cpu'), '%.2f')} | "
+                       f"{f(r.get('server_cpu_util'), '%.2f')} |")
+    return "\n".join(out)
+
+
+# ---- deterministic figures ---------------------------------------------------------------------
+
+def parse_callgrind_total(path):
+    with open(path) as f:
+        for line in f:
+            if line.startswith("summary:") or line.startswith("totals:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no totals in {path}")
+
+
+def det_callgrind(ctx, name, path, conns, size, messages, warm):
+    work = tempfile.mkdtemp(prefix="cg-", dir=ctx.args.work)
+    out = os.path.join(work, "cg.out")
+    tag = f"det-cg-{name}-{conns}c".replace("[", "_").replace("]", "")
+    srv = Server(ctx, name, ctx.pin(0, rt=False) + ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                                                    "--compress-strings=no", "--compress-pos=no",
+                                                    path, "--port", "0"], tag)
+    try:
+        loadgen(ctx, srv.port, conns, size, ["--messages", str(warm)], label=name, timeout=600)
+        subprocess.run(["callgrind_control", "-z", str(srv.pid)], capture_output=True, check=True, timeout=60)
+        loadgen(ctx, srv.port, conns, size, ["--messages", str(messages)], label=name, timeout=1200)
+        subprocess.run(["callgrind_control", "-d", str(srv.pid)], capture_output=True, check=True, timeout=60)
+        dumps = sorted(f for f in os.listdir(work) if f.startswith("cg.out."))
+        if not dumps:
+            raise RuntimeError(f"{name}: callgrind wrote no dump")
+        dump = os.path.join(work, dumps[-1])
+        total = parse_callgrind_total(dump)
+    finally:
+        srv.stop(signal.SIGKILL)  # valgrind holds signals while blocked in io_uring_enter
+    keep = os.path.join(ctx.args.work, f"callgrind.{tag}.out")
+    shutil.move(dump, keep)
+    shutil.rmtree(work, ignore_errors=True)
+    return total / messages, keep
+
+
+STRACE_LINE = re.compile(r"^\d+\s+(\d+\.\d+)\s+(?:<\.\.\. )?([a-z_0-9]+)[( ]")
+
+
+def det_strace(ctx, name, path, conns, size, messages, warm):
+    trace = os.path.join(ctx.args.work, f"strace.{name}.txt".replace("[", "_").replace("]", ""))
+    tag = f"det-st-{name}-{conns}c".replace("[", "_").replace("]", "")
+    srv = Server(ctx, name, ctx.pin(0, rt=False) + ["strace", "-f", "-ttt", "-qq", "-o", trace, path, "--port", "0"],
+                 tag)
+    try:
+        loadgen(ctx, srv.port, conns, size, ["--messages", str(warm)], label=name, timeout=600)
+        t0 = time.time()
+        loadgen(ctx, srv.port, conns, size, ["--messages", str(messages)], label=name, timeout=1200)
+        t1 = time.time()
+        time.sleep(0.2)
+    finally:
+        # strace's tracee is its child: kill that, strace then exits
+        for child in children_of(srv.pid):
+            try:
+                os.kill(child, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        srv.stop(signal.SIGTERM)
+    counts = {}
+    with open(trace) as f:
+        for line in f:
+            if "resumed>" in line:
+                continue  # counted when it started
+            m = STRACE_LINE.match(line)
+            if not m:
+                continue
+            ts = float(m.group(1))
+            if t0 <= ts <= t1:
+                counts[m.group(2)] = counts.get(m.group(2), 0) + 1
+    os.unlink(trace)
+    total = sum(counts.values())
+    per = {k: v / messages for k, v in sorted(counts.items(), key=lambda kv: -kv[1])}
+    return total / messages, per
+
+
+SYSCALLS = ["io_uring_enter", "epoll_wait", "epoll_pwait", "epoll_ctl", "recvfrom", "sendto", "read", "write",
+            "readv", "writev", "recvmsg", "sendmsg", "accept4", "close", "poll", "futex", "clock_gettime",
+            "setsockopt", "getsockopt", "ioctl", "fcntl", "eventfd2"]
+
+
+def perf_tracepoints_work():
+    try:
+        r = subprocess.run(["perf", "stat", "-x,", "-e", "raw_syscalls:sys_enter", "true"], capture_output=True,
+                           text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return r.returncode == 0 and "not supported" not in r.stderr and "raw_syscalls" in r.stderr
+
+
+def det_perf(ctx, name, path, conns, size, messages, warm):
+    """Syscalls of the server over exactly `messages` echoes, counted by kernel tracepoints
+    (perf stat -p), so the server runs at full speed, unlike under strace."""
+    tag = f"det-perf-{name}-{conns}c".replace("[", "_").replace("]", "")
+    out = os.path.join(ctx.args.work, f"{tag}.csv")
+    srv = Server(ctx, name, ctx.pin(0) + [path, "--port", "0"], tag)
+    try:
+        loadgen(ctx, srv.port, conns, size, ["--messages", str(warm)], label=name, timeout=600)
+        events = ["raw_syscalls:sys_enter"] + [f"syscalls:sys_enter_{s}" for s in SYSCALLS]
+        perf = subprocess.Popen(["perf", "stat", "-x,", "-o", out, "-p", str(srv.pid), "-e", ",".join(events)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.3)  # perf attaches
+        loadgen(ctx, srv.port, conns, size, ["--messages", str(messages)], label=name, timeout=1200)
+        perf.send_signal(signal.SIGINT)
+        perf.wait(30)
+    finally:
+        srv.stop()
+    total, counts = None, {}
+    with open(out) as f:
+        for line in f:
+            parts = line.strip().split(",")
+            if len(parts) < 3 or not parts[0].strip().isdigit():
+                continue
+            n, ev = int(parts[0]), parts[2]
+            if ev == "raw_syscalls:sys_enter":
+                total = n
+            elif n:
+                counts[ev.replace("syscalls:sys_enter_", "")] = n
+    os.unlink(out)
+    if total is None:
+        raise RuntimeError(f"{name}: perf counted nothing")
+    named = sum(counts.values())
+    if total > named:
+        counts["other"] = total - named
+    per = {k: v / messages for k, v in sorted(counts.items(), key=lambda kv: -kv[1])}
+    return total / messages, per
+
+
+def children_of(pid):
+    kids = []
+    try:
+        for t in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{t}/children") as f:
+                kids += [int(x) for x in f.read().split()]
+    except OSError:
+        pass
+    return kids
+
+
+DET_WORKLOADS = [  # connections, message size
+    (1, 64),   # one message at a time: every loop turn handles one event, nothing is amortized
+    (50, 64),  # completions batch per loop turn (how many depends on the server's speed)
+]
+
+
+def run_det(ctx, servers):
+    a = ctx.args
+    messages = a.det_messages
+    use_perf = perf_tracepoints_work()
+    res = {"messages": messages, "syscall_messages": a.syscall_messages if use_perf else messages,
+           "syscall_method": "perf stat -e raw_syscalls:sys_enter -p (tracepoints, server at full speed)" if use_perf
+           else "strace -f (the server is slowed: more completions per loop turn than at full speed)",
+           "workloads": []}
+    for conns, size in DET_WORKLOADS:
+        warm = max(conns * 4, messages // 10)
+        wl = {"conns": conns, "size": size, "warmup_messages": warm, "servers": {}}
+        for name, path in servers.items():
+            row = {}
+            try:
+                ipm, dump = det_callgrind(ctx, name, path, conns, size, messages, warm)
+                row["instructions_per_msg"] = ipm
+                row["callgrind_dump"] = dump
+            except Exception as e:  # noqa: BLE001 - a failed tool run is reported, not fatal
+                row["callgrind_error"] = str(e)
+            try:
+                if use_perf:
+                    spm, per = det_perf(ctx, name, path, conns, size, a.syscall_messages, warm)
+                else:
+                    spm, per = det_strace(ctx, name, path, conns, size, messages, warm)
+                row["syscalls_per_msg"] = spm
+                row["syscalls_by_name"] = per
+            except Exception as e:  # noqa: BLE001
+                row["syscall_error"] = str(e)
+            log(f"  {conns:4} x {size} B {name:16} {row.get('instructions_per_msg', float('nan')):8.0f} instructions/msg"
+                f"  {row.get('syscalls_per_msg', float('nan')):.3f} syscalls/msg  "
+                + " ".join(f"{k}={v:.3f}" for k, v in list(row.get("syscalls_by_name", {}).items())[:4]))
+            wl["servers"][name] = row
+        ref = wl["servers"].get(REFERENCE, {})
+        for row in wl["servers"].values():
+            if ref.get("instructions_per_msg") and row.get("instructions_per_msg"):
+                row["ratio_instructions"] = row["instructions_per_msg"] / ref["instructions_per_msg"]
+            if ref.get("syscalls_per_msg") and row.get("syscalls_per_msg"):
+                row["ratio_syscalls"] = row["syscalls_per_msg"] / ref["syscalls_per_msg"]
+        res["workloads"].append(wl)
+    return res
+
+
+def det_table(det):
+    out = [f"\n#### Deterministic figures: user-space instructions per echo over {det['messages']:,} echoes "
+           f"(callgrind, counters zeroed after a warm-up); system calls per echo over {det['syscall_messages']:,} "
+           f"echoes ({det['syscall_method']})"]
+    for wl in det["workloads"]:
+        out += [f"\n{wl['conns']} connection(s) × {wl['size']} B, one message in flight each:\n",
+                "| server | instructions/msg | × liburing | syscalls/msg | × liburing | syscalls per msg by name |",
+                "| --- | ---: | ---: | ---: | ---: | --- |"]
+        for name, r in wl["servers"].items():
+            f = lambda v, fmt: (fmt % v) if v is not None else "–"
+            top = ", ".join(f"{k} {v:.3f}" for k, v in list(r.get("syscalls_by_name", {}).items())[:4])
+            out.append(f"| {name} | {f(r.get('instructions_per_msg'), '%.0f')} | "
+                       f"{f(r.get('ratio_instructions'), '%.2f')} | {f(r.get('syscalls_per_msg'), '%.3f')} | "
+                       f"{f(r.get('ratio_syscalls'), '%.2f')} | {top} |")
+    return "\n".join(out)
+
+
+# ---- files -------------------------------------------------------------------------------------
+
+def ensure_file(path, size):
+    if not os.path.exists(path) or os.path.getsize(path) != size:
+        log(f"  creating {path} ({size >> 20} MiB)")
+        chunk = os.urandom(1 << 20)
+        with open(path, "wb") as f:
+            for _ in range(size >> 20):
+                f.write(chunk)
+    # read it once so that it sits in the page cache
+    with open(path, "rb") as f:
+        while f.read(8 << 20):
+            pass
+
+
+def run_files(ctx, readers):
+    a = ctx.args
+    size = (64 << 20) if a.smoke else (1 << 30)
+    path = os.path.join(a.work, f"randread-{size >> 20}M.dat")
+    ensure_file(path, size)
+    dur = str(a.file_duration)
+    res = {"file_mib": size >> 20, "bs": 4096, "seconds": a.file_duration, "runs": []}
+    qds = [1, 32]
+    for qd in qds:
+        for name, exe in readers.items():
+            argv = ctx.pin(1) + [exe, "--file", path, "--qd", str(qd), "--duration", dur, "--warmup", "0.3",
+                                 "--label", name]
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+            if r.returncode != 0:
+                res["runs"].append({"label": name, "qd": qd, "error": r.stderr.strip()[:300]})
+                log(f"  {name} QD{qd}: failed: {r.stderr.strip()[:200]}")
+                continue
+            j = json.loads(r.stdout)
+            res["runs"].append(j)
+            log(f"  {name:16} QD{qd:<3} {j['iops']:>10.0f} IOPS  {j['cpu_us_per_read']:.2f} us CPU/read")
+        if shutil.which("fio"):
+            engines = [("fio io_uring", ["--ioengine=io_uring", f"--iodepth={qd}",
+                                         f"--iodepth_batch_submit={min(16, qd)}",
+                                         f"--iodepth_batch_complete_min={min(16, qd)}"])]
+            if qd == 1:
+                engines.append(("fio psync", ["--ioengine=psync"]))
+            for label, eng in engines:
+                argv = ctx.pin(1) + ["fio", "--name=randread", f"--filename={path}", "--rw=randread", "--bs=4k",
+                                     "--direct=0", "--invalidate=0", "--norandommap", "--randrepeat=0",
+                                     "--time_based", f"--runtime={a.file_duration}", "--ramp_time=0.3",
+                                     "--output-format=json"] + eng
+                r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+                try:
+                    job = json.loads(r.stdout[r.stdout.index("{"):])["jobs"][0]
+                    iops = job["read"]["iops"]
+                    cpu = (job["usr_cpu"] + job["sys_cpu"]) / 100 * job["job_runtime"] / 1000 / max(1, job["read"]["total_ios"])
+                    res["runs"].append({"label": label, "qd": qd, "iops": iops, "cpu_us_per_read": cpu * 1e6})
+                    log(f"  {label:16} QD{qd:<3} {iops:>10.0f} IOPS  {cpu * 1e6:.2f} us CPU/read")
+                except (ValueError, KeyError, IndexError):
+                    res["runs"].append({"label": label, "qd": qd, "error": (r.stderr or r.stdout).strip()[:300]})
+                    log(f"  {label} QD{qd}: failed")
+    if not a.keep_file and a.smoke:
+        os.unlink(path)
+    return res
+
+
+def files_table(files):
+    out = [f"\n#### 4 KiB random reads, {files['file_mib']} MiB file in the page cache, one core\n",
+           "| reader | QD | IOPS | × fio io_uring | CPU µs/read |", "| --- | ---: | ---: | ---: | ---: |"]
+    ref = {r["qd"]: r["iops"] for r in files["runs"] if r.get("label") == "fio io_uring" and "iops" in r}
+    for r in files["runs"]:
+        if "error" in r:
+            out.append(f"| {r['label']} | {r['qd']} | failed | | |")
+            continue
+        ratio = f"{r['iops'] / ref[r['qd']]:.2f}" if r["qd"] in ref else "–"
+        out.append(f"| {r['label']} | {r['qd']} | {r['iops']:,.0f} | {ratio} | {r['cpu_us_per_read']:.2f} |")
+    return "\n".join(out)
+
+
+# ---- micro-benchmarks --------------------------------------------------------------------------
+
+def run_micro(ctx, micro):
+    a = ctx.args
+    res = {}
+    min_time = "0.01" if a.smoke else str(a.micro_min_time)
+    for name, exe in micro.items():
+        out = os.path.join(a.work, f"micro-{name}.json".replace("[", "_").replace("]", ""))
+        argv = ctx.pin(0) + [exe, f"--benchmark_min_time={min_time}", "--benchmark_format=json",
+                             f"--benchmark_out={out}", "--benchmark_out_format=json"]
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+        if r.returncode != 0 or not os.path.exists(out):
+            res[name] = {"error": r.stderr.strip()[:300]}
+            log(f"  {name}: failed: {r.stderr.strip()[:200]}")
+            continue
+        with open(out) as f:
+            data = json.load(f)
+        rows = {}
+        for b in data["benchmarks"]:
+            if b.get("error_occurred"):
+                rows[b["name"]] = {"error": b.get("error_message", "")}
+                continue
+            row = {"ns_per_op": b["real_time"] if b["time_unit"] == "ns" else None,
+                   "time": b["real_time"], "unit": b["time_unit"], "cpu_time": b["cpu_time"]}
+            for k in ("allocs/op", "bytes/op", "bytes/task", "allocs/task", "bytes/conn", "allocs/conn"):
+                if k in b:
+                    row[k] = b[k]
+            rows[b["name"]] = row
+            extra = " ".join(f"{k}={row[k]:.1f}" for k in row if "/" in k)
+            log(f"  {name:22} {b['name']:24} {b['real_time']:10.1f} {b['time_unit']}  {extra}")
+        res[name] = rows
+    return res
+
+
+def micro_table(micro):
+    out = ["\n#### Micro-benchmarks (ns per operation; heap allocations per operation)\n",
+           "| build | benchmark | time | allocs/op | bytes/op | memory |", "| --- | --- | ---: | ---: | ---: | --- |"]
+    for build, rows in micro.items():
+        if "error" in rows:
+            out.append(f"| {build} | failed | | | | |")
+            continue
+        for bname, r in rows.items():
+            if "error" in r:
+                out.append(f"| {build} | {bname} | {r['error']} | | | |")
+                continue
+            mem = ", ".join(f"{k} {r[k]:,.0f}" for k in ("bytes/task", "allocs/task", "bytes/conn", "allocs/conn") if k in r)
+            t = f"{r['time']:.1f} {r['unit']}"
+            out.append(f"| {build} | {bname} | {t} | {r.get('allocs/op', float('nan')):.2f} | "
+                       f"{r.get('bytes/op', float('nan')):.1f} | {mem} |")
+    return "\n".join(out)
+
+
+# ---- main --------------------------------------------------------------------------------------
+
+def pairs(items):
+    out = {}
+    for it in items or []:
+        k, _, v = it.partition("=")
+        out[k] = v
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", required=True, help="where the JSON results go")
+    ap.add_argument("--work", default=None, help="scratch directory (logs, data file, callgrind dumps)")
+    ap.add_argument("--loadgen", required=True)
+    ap.add_argument("--server", action="append", help="NAME=PATH of an echo server (order = table order)")
+    ap.add_argument("--det-server", action="append", help="NAME=PATH for the deterministic figures (default: --server)")
+    ap.add_argument("--micro", action="append", help="NAME=PATH of a Google Benchmark executable")
+    ap.add_argument("--file-read", action="append", help="NAME=PATH of a file_read executable")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--duration", type=float, default=2.0)
+    ap.add_argument("--warmup", type=float, default=0.5)
+    ap.add_argument("--det-messages", type=int, default=20000, help="echoes measured under callgrind")
+    ap.add_argument("--syscall-messages", type=int, default=100000, help="echoes whose syscalls are counted")
+    ap.add_argument("--file-duration", type=float, default=2.0)
+    ap.add_argument("--micro-min-time", type=float, default=0.2)
+    ap.add_argument("--skip", default="", help="comma-separated: echo,det,files,micro")
+    ap.add_argument("--sched", choices=["fifo", "none"], default="none",
+                    help="fifo: run servers and the load generator SCHED_FIFO (root), away from other load")
+    ap.add_argument("--smoke", action="store_true", help="one short run of each piece")
+    ap.add_argument("--keep-file", action="store_true")
+    a = ap.parse_args()
+    a.work = a.work or os.path.join(a.out, "work")
+    os.makedirs(a.out, exist_ok=True)
+    os.makedirs(a.work, exist_ok=True)
+    if a.smoke:
+        a.reps, a.duration, a.warmup, a.file_duration = 1, 0.5, 0.2, 0.5
+        a.det_messages = min(a.det_messages, 1000)
+        a.syscall_messages = min(a.syscall_messages, 5000)
+    ctx = Ctx(a)
+    skip = set(filter(None, a.skip.split(",")))
+    servers = pairs(a.server)
+    det_servers = pairs(a.det_server) or servers
+    meta = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "kernel": os.uname().release, "cpus": os.cpu_count(),
+            "loadavg_start": os.getloadavg(), "sched": a.sched, "smoke": a.smoke, "reps": a.reps,
+            "duration_s": a.duration, "warmup_s": a.warmup}
+    failures = 0
+    tables = []
+    t0 = time.time()
+    if "echo" not in skip and servers:
+        log(f"== echo throughput: {len(servers)} servers x {1 if a.smoke else len(SCENARIOS)} scenarios x {a.reps} reps")
+        echo = run_echo(ctx, servers)
+        echo["meta"] = meta
+        failures += sum(1 for r in echo["runs"] if "error" in r)
+        with open(os.path.join(a.out, "echo.json"), "w") as f:
+            json.dump(echo, f, indent=1)
+        tables.append(echo_table(echo))
+    if "det" not in skip and det_servers:
+        log(f"== deterministic figures: {a.det_messages} echoes per server under callgrind, "
+            f"syscalls of {a.syscall_messages} echoes")
+        det = run_det(ctx, det_servers)
+        failures += sum(1 for wl in det["workloads"] for r in wl["servers"].values()
+                        if "callgrind_error" in r or "syscall_error" in r)
+        with open(os.path.join(a.out, "det.json"), "w") as f:
+            json.dump(det, f, indent=1)
+        tables.append(det_table(det))
+    if "files" not in skip and a.file_read:
+        log("== file reads")
+        files = run_files(ctx, pairs(a.file_read))
+        failures += sum(1 for r in files["runs"] if "error" in r)
+        with open(os.path.join(a.out, "files.json"), "w") as f:
+            json.dump(files, f, indent=1)
+        tables.append(files_table(files))
+    if "micro" not in skip and a.micro:
+        log("== micro-benchmarks")
+        micro = run_micro(ctx, pairs(a.micro))
+        failures += sum(1 for r in micro.values() if "error" in r)
+        failures += sum(1 for rows in micro.values() for r in rows.values() if isinstance(r, dict) and "error" in r)
+        with open(os.path.join(a.out, "micro.json"), "w") as f:
+            json.dump(micro, f, indent=1)
+        tables.append(micro_table(micro))
+    print(f"\n### corio benchmarks ({meta['when']}, kernel {meta['kernel']}, {meta['cpus']} CPUs, "
+          f"load average at start {meta['loadavg_start'][0]:.1f}, {time.time() - t0:.0f} s)")
+    print("\n".join(tables))
+    if failures:
+        log(f"{failures} benchmark run(s) failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
