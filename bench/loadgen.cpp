@@ -2,14 +2,17 @@
 // edge-triggered, so that it costs as little as the servers it measures.
 //
 //   loadgen --port P [--host H] [--conns N] [--size S] [--depth D]
-//           [--warmup W] [--duration T] | [--messages M]
+//           [--warmup W] [--duration T] [--rate R [--pace-us U]] | [--messages M]
 //           [--server-pid PID] [--label L]
 //
 // Opens N connections and keeps D messages of S bytes in flight on each. Every echoed byte is
 // checked against what was sent (each message has its own content, so a lost, duplicated or
 // reordered byte is caught). Timed mode: W seconds of warm-up, then T seconds measured.
 // Counted mode (--messages M): exactly M echoes in total, measured from the first send to the
-// last reply (the deterministic-figure runs use it). Prints one JSON object on stdout:
+// last reply (the deterministic-figure runs use it). --rate R paces the load at R messages/s
+// in total (a message whose turn has come waits for its slot; slots are released on ticks U µs
+// apart, 250 by default, so that the generator does not pay a wake-up per message), so that
+// servers can be compared by CPU per message at the same load, below saturation. Prints one JSON object on stdout:
 // messages/s, latency percentiles, and with --server-pid the server's CPU time during the
 // measured window (utime+stime from /proc/PID/stat, and the scheduler's ns-precise runtime
 // summed over /proc/PID/task/*/schedstat), and its VmRSS with every connection open. Exit status 0 only if every byte came back intact.
@@ -22,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -168,6 +172,8 @@ struct options {
   double warmup = 1;
   double duration = 5;
   std::uint64_t messages = 0;  // counted mode when > 0
+  double rate = 0;  // messages/s over all connections; 0: as fast as the server answers
+  double pace_us = 250;  // with --rate: messages are released on ticks this far apart
   int server_pid = 0;
   std::string label;
 };
@@ -196,11 +202,13 @@ class loadgen {
   int run() {
     connect_all();
     const std::uint64_t t_start = now_ns();
+    t_start_ = t_start;
     const bool counted = opt_.messages > 0;
     for (auto& c : conns_) {
       for (int i = 0; i < opt_.depth; ++i) queue_message(c, t_start);
       flush(c);
     }
+    initial_ = sent_total_;
     std::uint64_t t_measure = t_start;
     std::uint64_t t_end = t_start + static_cast<std::uint64_t>((opt_.warmup + opt_.duration) * 1e9);
     bool measuring = counted || opt_.warmup <= 0;
@@ -225,23 +233,39 @@ class loadgen {
       } else if (completed_ >= opt_.messages) {
         break;
       }
-      int timeout_ms = -1;
+      std::uint64_t wait_ns;
       if (!counted) {
-        std::uint64_t next = measuring ? t_end : t_measure;
-        timeout_ms = static_cast<int>((next - now + 999'999) / 1'000'000);
+        wait_ns = (measuring ? t_end : t_measure) - now;
       } else {
-        timeout_ms = 10'000;  // a stuck server: report it rather than hang
+        wait_ns = 10'000'000'000;  // a stuck server: report it rather than hang
       }
-      int n = epoll_wait(ep_, events.data(), static_cast<int>(events.size()), timeout_ms);
+      if (opt_.rate > 0) {  // paced: send what the rate allows, sleep until the next slot
+        while (!waiting_.empty() && sent_total_ < allowed(now)) {
+          conn& w = conns_[waiting_.front()];
+          waiting_.pop_front();
+          queue_message(w, now);
+          flush(w);
+        }
+        if (!waiting_.empty()) {  // sleep until the next tick of --pace-us that frees a message
+          std::uint64_t slot = t_start_ + static_cast<std::uint64_t>(
+              static_cast<double>(sent_total_ + 1 - initial_) * 1e9 / opt_.rate);
+          const std::uint64_t tick = static_cast<std::uint64_t>(opt_.pace_us * 1000);
+          if (tick > 0) slot = t_start_ + ((slot - t_start_) + tick - 1) / tick * tick;
+          wait_ns = std::min(wait_ns, slot > now ? slot - now : 0);
+        }
+      }
+      timespec ts{static_cast<time_t>(wait_ns / 1'000'000'000), static_cast<long>(wait_ns % 1'000'000'000)};
+      int n = epoll_pwait2(ep_, events.data(), static_cast<int>(events.size()), &ts, nullptr);
       if (n < 0) {
         if (errno == EINTR) continue;
         die("epoll_wait");
       }
-      if (n == 0 && counted) {
+      if (n == 0 && counted && completed_ == last_completed_) {
         std::fprintf(stderr, "loadgen: no reply for 10 s (%" PRIu64 " of %" PRIu64 " echoes done)\n", completed_,
                      opt_.messages);
         return 1;
       }
+      last_completed_ = completed_;
       for (int i = 0; i < n; ++i) {
         conn& c = conns_[events[i].data.u32];
         if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) on_readable(c);
@@ -257,11 +281,13 @@ class loadgen {
     const double secs = static_cast<double>(t_stop - t_measure) / 1e9;
     const std::uint64_t msgs = completed_ - done0;
     const double rate = secs > 0 ? static_cast<double>(msgs) / secs : 0;
-    std::printf("{\"label\":\"%s\",\"conns\":%d,\"size\":%zu,\"depth\":%d,\"mode\":\"%s\",\"seconds\":%.4f,"
+    std::printf("{\"label\":\"%s\",\"conns\":%d,\"size\":%zu,\"depth\":%d,\"mode\":\"%s\",\"target_rate\":%.0f,"
+                "\"seconds\":%.4f,"
                 "\"messages\":%" PRIu64 ",\"msgs_per_s\":%.1f,\"mib_per_s\":%.2f,"
                 "\"lat_us\":{\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f,\"p999\":%.2f,\"max\":%.2f},"
                 "\"loadgen_cpu_util\":%.3f",
-                opt_.label.c_str(), opt_.conns, opt_.size, opt_.depth, counted ? "counted" : "timed", secs, msgs, rate,
+                opt_.label.c_str(), opt_.conns, opt_.size, opt_.depth, counted ? "counted" : "timed", opt_.rate, secs,
+                msgs, rate,
                 rate * static_cast<double>(opt_.size) / (1024.0 * 1024.0), hist_.quantile(0.50) / 1e3,
                 hist_.quantile(0.90) / 1e3, hist_.quantile(0.99) / 1e3, hist_.quantile(0.999) / 1e3,
                 static_cast<double>(hist_.max()) / 1e3, secs > 0 ? (own1 - own0) / secs : 0);
@@ -321,11 +347,17 @@ class loadgen {
     }
   }
 
+  /// Messages the rate allows to have been sent by `now` (the first D per connection are free).
+  std::uint64_t allowed(std::uint64_t now) const {
+    return initial_ + static_cast<std::uint64_t>(static_cast<double>(now - t_start_) * opt_.rate / 1e9);
+  }
+
   void queue_message(conn& c, std::uint64_t now) {
     if (opt_.messages > 0) {
       if (queued_total_ >= opt_.messages) return;
       ++queued_total_;
     }
+    ++sent_total_;
     const char* p = pattern_.data() + off(c, c.sent);
     c.out.insert(c.out.end(), p, p + opt_.size);
     c.ts[c.sent % static_cast<std::uint64_t>(opt_.depth)] = now;
@@ -392,7 +424,11 @@ class loadgen {
         hist_.record(now - c.ts[k % static_cast<std::uint64_t>(opt_.depth)]);
         ++completed_;
         const std::uint64_t before = c.sent;
-        queue_message(c, now);
+        if (opt_.rate > 0 && sent_total_ >= allowed(now)) {
+          waiting_.push_back(c.id);  // the loop sends it when the rate allows
+        } else {
+          queue_message(c, now);
+        }
         if (c.sent != before) queued = true;
         if (opt_.messages > 0 && c.rpos == c.sent * size && queued_total_ >= opt_.messages) c.done = true;
       }
@@ -407,6 +443,12 @@ class loadgen {
   histogram hist_;
   std::uint64_t completed_ = 0;
   std::uint64_t queued_total_ = 0;
+  std::uint64_t last_completed_ = 0;
+  // pacing (--rate)
+  std::uint64_t t_start_ = 0;
+  std::uint64_t sent_total_ = 0;
+  std::uint64_t initial_ = 0;
+  std::deque<std::uint32_t> waiting_;  // connections whose next message waits for the rate
 };
 
 }  // namespace
@@ -430,12 +472,14 @@ int main(int argc, char** argv) {
     else if (a == "--warmup") o.warmup = std::atof(val());
     else if (a == "--duration") o.duration = std::atof(val());
     else if (a == "--messages") o.messages = std::strtoull(val(), nullptr, 10);
+    else if (a == "--rate") o.rate = std::atof(val());
+    else if (a == "--pace-us") o.pace_us = std::atof(val());
     else if (a == "--server-pid") o.server_pid = std::atoi(val());
     else if (a == "--label") o.label = val();
     else {
       std::fprintf(stderr,
                    "usage: loadgen --port P [--host H] [--conns N] [--size S] [--depth D] [--warmup W] "
-                   "[--duration T] [--messages M] [--server-pid PID] [--label L]\n");
+                   "[--duration T] [--rate R [--pace-us U]] [--messages M] [--server-pid PID] [--label L]\n");
       return 2;
     }
   }

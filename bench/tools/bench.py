@@ -28,10 +28,13 @@ import time
 
 REFERENCE = "liburing"  # the raw liburing peer: every ratio is against it
 
-SCENARIOS = [  # name, connections, message size
-    ("50 x 64 B", 50, 64),
-    ("50 x 4 KiB", 50, 4096),
-    ("1000 x 64 B", 1000, 64),
+SCENARIOS = [  # name, connections, message size, paced rate (0: as fast as the server answers)
+    ("50 x 64 B", 50, 64, 0),
+    ("50 x 4 KiB", 50, 4096, 0),
+    ("1000 x 64 B", 1000, 64, 0),
+    # Below saturation, at the same load for every server: CPU per message is then a measure of
+    # the server alone (at full speed both sides saturate and pace each other).
+    ("50 x 64 B at 40k msg/s", 50, 64, 40000),
 ]
 
 
@@ -131,8 +134,8 @@ def rss_kib(pid):
 def run_echo(ctx, servers):
     a = ctx.args
     runs = []
-    scenarios = SCENARIOS[:1] if a.smoke else SCENARIOS
-    for sc_name, conns, size in scenarios:
+    scenarios = [SCENARIOS[0], SCENARIOS[-1]] if a.smoke else SCENARIOS
+    for sc_name, conns, size, rate in scenarios:
         for rep in range(a.reps):
             order = list(servers.items())
             for name, path in order:
@@ -145,8 +148,10 @@ def run_echo(ctx, servers):
                     continue
                 rss0 = rss_kib(srv.pid)
                 try:
-                    res = loadgen(ctx, srv.port, conns, size,
-                                  ["--warmup", str(a.warmup), "--duration", str(a.duration)], srv.pid, name)
+                    extra = ["--warmup", str(a.warmup), "--duration", str(a.duration)]
+                    if rate:
+                        extra += ["--rate", str(rate)]
+                    res = loadgen(ctx, srv.port, conns, size, extra, srv.pid, name)
                     res.update(server=name, scenario=sc_name, rep=rep, server_rss0_kib=rss0)
                     if res.get("server_rss_kib"):
                         res["server_rss_per_conn_bytes"] = (res["server_rss_kib"] - rss0) * 1024 / conns
@@ -161,7 +166,7 @@ def run_echo(ctx, servers):
                 runs.append(res)
     # medians
     summary = {}
-    for sc_name, conns, size in scenarios:
+    for sc_name, conns, size, rate in scenarios:
         rows = {}
         for name in servers:
             rs = [r for r in runs if r["server"] == name and r["scenario"] == sc_name and "error" not in r]
@@ -197,16 +202,19 @@ def echo_table(echo):
     out = []
     for sc, rows in echo["summary"].items():
         out.append(f"\n#### {sc} (1 message in flight per connection)\n")
-        out.append("| server | msgs/s | × liburing | p99 µs | server CPU µs/msg | × liburing | server core busy |")
-        out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        out.append("| server | msgs/s | (min–max) | × liburing | p99 µs | server CPU µs/msg | × liburing "
+                   "| server core busy | server RSS/conn |")
+        out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for name, r in rows.items():
             if "error" in r:
-                out.append(f"| {name} | failed: {r['error'][:60]} | | | | | |")
+                out.append(f"| {name} | failed: {r['error'][:60]} | | | | | | | |")
                 continue
             f = lambda v, fmt: (fmt % v) if v is not None else "–"
-            out.append(f"| {name} | {r['msgs_per_s']:,.0f} | {f(r.get('ratio_msgs'), '%.2f')} | {r['p99_us']:.0f} | "
+            out.append(f"| {name} | {r['msgs_per_s']:,.0f} | {r['msgs_per_s_min'] / 1e3:,.0f}k–"
+                       f"{r['msgs_per_s_max'] / 1e3:,.0f}k | {f(r.get('ratio_msgs'), '%.2f')} | {r['p99_us']:.0f} | "
                        f"{f(r.get('server_cpu_us_per_msg'), '%.2f')} | {f(r.get('ratio_cpu'), '%.2f')} | "
-                       f"{f(r.get('server_cpu_util'), '%.2f')} |")
+                       f"{f(r.get('server_cpu_util'), '%.2f')} | "
+                       f"{f(r.get('server_rss_per_conn_bytes') and r['server_rss_per_conn_bytes'] / 1024, '%.1f KiB')} |")
     return "\n".join(out)
 
 
@@ -538,6 +546,101 @@ def micro_table(micro):
     return "\n".join(out)
 
 
+# ---- issue 7's targets -------------------------------------------------------------------------
+
+NOISE = 0.97  # "ties within noise count": within 3% of the best peer's median
+
+
+def targets(echo, det, files, micro):
+    rows = []
+
+    def add(target, figure, met):
+        rows.append({"target": target, "measured": figure, "met": met})
+
+    if echo:
+        peers = ["liburing", "asio[io_uring]", "epoll", "asio[epoll]", "libuv"]
+        for sc, srv in echo["summary"].items():
+            if " at " in sc:
+                continue  # paced: every server delivers the same rate
+            mine = srv.get("corio[io_uring]", {})
+            me = mine.get("msgs_per_s")
+            best = max(((srv[p]["msgs_per_s"], p) for p in peers if srv.get(p, {}).get("msgs_per_s")), default=None)
+            if me and best:
+                met = me >= NOISE * best[0]
+                if not met and mine["msgs_per_s_max"] >= srv[best[1]]["msgs_per_s_min"]:
+                    met = "tie"  # the repetitions' ranges overlap
+                add(f"corio[io_uring] msgs/s >= every peer's, {sc}",
+                    f"{me:,.0f} vs best peer {best[1]} {best[0]:,.0f} ({me / best[0]:.2f}x)", met)
+            for mine, ref, k in (("corio[epoll]", "epoll", 0.95), ("corio[libuv]", "libuv", 0.9)):
+                a, b = srv.get(mine, {}).get("msgs_per_s"), srv.get(ref, {}).get("msgs_per_s")
+                if a and b:
+                    met = a >= k * b
+                    if not met and srv[mine]["msgs_per_s_max"] >= k * srv[ref]["msgs_per_s_min"]:
+                        met = "tie"
+                    add(f"{mine} msgs/s >= {k}x raw {ref}, {sc}", f"{a:,.0f} vs {b:,.0f} ({a / b:.2f}x)", met)
+        for sc, srv in echo["summary"].items():
+            if " at " not in sc:
+                continue
+            a, b = srv.get("corio[io_uring]", {}).get("server_cpu_us_per_msg"), srv.get("liburing", {}).get(
+                "server_cpu_us_per_msg")
+            if a and b:
+                add(f"(extra) corio[io_uring] server CPU/msg vs raw liburing, {sc}", f"{a:.2f} vs {b:.2f} µs "
+                    f"({a / b:.2f}x)", None)
+    if det:
+        for wl in det["workloads"]:
+            sv = wl["servers"]
+            tag = f"{wl['conns']} x {wl['size']} B"
+            pairs_ = [("corio[io_uring]", "liburing", "syscalls_per_msg", 1.0, "syscalls/msg"),
+                      ("corio[io_uring]", "liburing", "instructions_per_msg", 1.3, "user instructions/msg"),
+                      ("corio[epoll]", "epoll", "syscalls_per_msg", 1.0, "syscalls/msg")]
+            for mine, ref, key, k, what in pairs_:
+                a, b = sv.get(mine, {}).get(key), sv.get(ref, {}).get(key)
+                if a and b:
+                    add(f"{mine} {what} <= {k}x raw {ref}, {tag}", f"{a:.3g} vs {b:.3g} ({a / b:.2f}x)", a <= k * b)
+    if files:
+        get = lambda label, qd: next((r["iops"] for r in files["runs"] if r.get("label") == label and r["qd"] == qd
+                                      and "iops" in r), None)
+        me, fio_u, psync = get("corio[io_uring]", 32), get("fio io_uring", 32), get("fio psync", 1)
+        if me and fio_u:
+            add("files: corio[io_uring] QD32 IOPS >= 0.9x fio io_uring (batch 16/16)",
+                f"{me:,.0f} vs {fio_u:,.0f} ({me / fio_u:.2f}x)", me >= 0.9 * fio_u)
+        if me and psync:
+            add("files: corio[io_uring] QD32 IOPS above fio psync", f"{me:,.0f} vs {psync:,.0f} ({me / psync:.2f}x)",
+                me > psync)
+    if micro:
+        nop = micro.get("micro_runtime[io_uring]", {}).get("nop_roundtrip", {}).get("time")
+        raw = micro.get("micro_uring[raw liburing]", {}).get("uring_nop_raw", {}).get("time")
+        if nop and raw:
+            add("micro: nop round trip on io_uring <= 1.2x raw liburing nop loop",
+                f"{nop:.0f} ns vs {raw:.0f} ns ({nop / raw:.2f}x)", nop <= 1.2 * raw)
+        for build, rs in micro.items():
+            if not build.startswith("micro_") or "error" in rs:
+                continue
+            hot = {k: v.get("allocs/op") for k, v in rs.items() if isinstance(v, dict) and "allocs/op" in v
+                   and k in ("nop_roundtrip", "sleep_zero", "yield", "tcp_pingpong_64", "read_at_4k")}
+            if hot:
+                add(f"zero heap allocations per hot-path op, {build}",
+                    ", ".join(f"{k} {v:.2f}" for k, v in hot.items()), all(v < 0.01 for v in hot.values()))
+            composed = rs.get("tcp_pingpong_64_all", {})
+            if "allocs/op" in composed:
+                add(f"zero heap allocations with write_all + read_exact (what examples/echo_server calls), {build}",
+                    f"{composed['allocs/op']:.2f} allocs, {composed.get('bytes/op', 0):.0f} B per ping-pong "
+                    "(client write_all + read_exact, server write_all)", composed["allocs/op"] < 0.01)
+            mem = {k: v for k, v in rs.items() if isinstance(v, dict) and ("bytes/task" in v or "bytes/conn" in v)}
+            for k, v in mem.items():
+                what = "bytes/task" if "bytes/task" in v else "bytes/conn"
+                add(f"memory (reported), {build} {k.split('/')[0]}", f"{v[what]:,.0f} heap {what}", None)
+    return rows
+
+
+def targets_table(rows):
+    out = ["\n#### Issue 7 targets\n", "| target | measured | met |", "| --- | --- | --- |"]
+    for r in rows:
+        met = {None: "–", True: "yes", False: "**no**", "tie": "tie (run ranges overlap)"}[r["met"]]
+        out.append(f"| {r['target']} | {r['measured']} | {met} |")
+    return "\n".join(out)
+
+
 # ---- main --------------------------------------------------------------------------------------
 
 def pairs(items):
@@ -558,7 +661,7 @@ def main():
     ap.add_argument("--micro", action="append", help="NAME=PATH of a Google Benchmark executable")
     ap.add_argument("--file-read", action="append", help="NAME=PATH of a file_read executable")
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--duration", type=float, default=2.0)
+    ap.add_argument("--duration", type=float, default=1.5)
     ap.add_argument("--warmup", type=float, default=0.5)
     ap.add_argument("--det-messages", type=int, default=20000, help="echoes measured under callgrind")
     ap.add_argument("--syscall-messages", type=int, default=100000, help="echoes whose syscalls are counted")
@@ -586,15 +689,17 @@ def main():
             "duration_s": a.duration, "warmup_s": a.warmup}
     failures = 0
     tables = []
+    echo = det = files = micro = None
     t0 = time.time()
     if "echo" not in skip and servers:
-        log(f"== echo throughput: {len(servers)} servers x {1 if a.smoke else len(SCENARIOS)} scenarios x {a.reps} reps")
+        log(f"== echo throughput: {len(servers)} servers x {2 if a.smoke else len(SCENARIOS)} scenarios x {a.reps} reps")
         echo = run_echo(ctx, servers)
         echo["meta"] = meta
         failures += sum(1 for r in echo["runs"] if "error" in r)
         with open(os.path.join(a.out, "echo.json"), "w") as f:
             json.dump(echo, f, indent=1)
         tables.append(echo_table(echo))
+        log(f"   ({time.time() - t0:.0f} s so far)")
     if "det" not in skip and det_servers:
         log(f"== deterministic figures: {a.det_messages} echoes per server under callgrind, "
             f"syscalls of {a.syscall_messages} echoes")
@@ -604,6 +709,7 @@ def main():
         with open(os.path.join(a.out, "det.json"), "w") as f:
             json.dump(det, f, indent=1)
         tables.append(det_table(det))
+        log(f"   ({time.time() - t0:.0f} s so far)")
     if "files" not in skip and a.file_read:
         log("== file reads")
         files = run_files(ctx, pairs(a.file_read))
@@ -611,6 +717,7 @@ def main():
         with open(os.path.join(a.out, "files.json"), "w") as f:
             json.dump(files, f, indent=1)
         tables.append(files_table(files))
+        log(f"   ({time.time() - t0:.0f} s so far)")
     if "micro" not in skip and a.micro:
         log("== micro-benchmarks")
         micro = run_micro(ctx, pairs(a.micro))
@@ -619,6 +726,10 @@ def main():
         with open(os.path.join(a.out, "micro.json"), "w") as f:
             json.dump(micro, f, indent=1)
         tables.append(micro_table(micro))
+    goal = targets(echo, det, files, micro)
+    with open(os.path.join(a.out, "targets.json"), "w") as f:
+        json.dump(goal, f, indent=1)
+    tables.append(targets_table(goal))
     print(f"\n### corio benchmarks ({meta['when']}, kernel {meta['kernel']}, {meta['cpus']} CPUs, "
           f"load average at start {meta['loadavg_start'][0]:.1f}, {time.time() - t0:.0f} s)")
     print("\n".join(tables))
