@@ -1,4 +1,5 @@
 // The echo examples, built and run against each other as separate processes, bounded in time.
+#include "child_process.hpp"
 #include "net_support.hpp"
 
 #include <arpa/inet.h>
@@ -12,79 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char** environ;
 
 using namespace corio_test;
 
 namespace {
-
-/// A child process, killed and reaped if the test ends before it exits.
-class child {
- public:
-  /// Starts `argv`; with `capture`, its stdout is readable through stdout_fd().
-  child(std::vector<std::string> argv, bool capture) {
-    int fds[2] = {-1, -1};
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    if (capture) {
-      BOOST_REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-      posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    }
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (capture) {
-      ::close(fds[1]);
-      out_ = fds[0];
-    }
-    BOOST_REQUIRE_MESSAGE(rc == 0, "spawn " << argv[0] << ": " << std::strerror(rc));
-  }
-  void signal(int sig) { ::kill(pid_, sig); }
-  ~child() {
-    if (out_ >= 0) ::close(out_);
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  /// The first line the child prints, or "" if none within `limit`.
-  std::string first_line(std::chrono::milliseconds limit) {
-    std::string line;
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (line.find('\n') == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      ::pollfd p{out_, POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return "";
-      char buf[256];
-      auto n = ::read(out_, buf, sizeof(buf));
-      if (n <= 0) return "";
-      line.append(buf, static_cast<std::size_t>(n));
-    }
-    return line.substr(0, line.find('\n'));
-  }
-
-  /// The exit status, or -1 if it has not exited within `limit` (it is then killed).
-  int wait(std::chrono::milliseconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-      int status = 0;
-      pid_t r = ::waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      if (std::chrono::steady_clock::now() > deadline) return -1;
-      ::usleep(10'000);
-    }
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-};
 
 const std::string examples = CORIO_EXAMPLES_DIR;
 
