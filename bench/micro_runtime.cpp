@@ -5,6 +5,10 @@
 //   yield           yield_now(): back through the ready queue
 //   task_await      co_await a child task<int> (the cost of a nested coroutine frame)
 //   memory_per_task heap bytes held by each of 10,000 spawned tasks parked on a timer
+//   uring_nop_raw   (where liburing is found) the reference for nop_roundtrip: IORING_OP_NOP
+//                   prepared, io_uring_submit_and_wait, CQE reaped, on a ring set up like corio's
+//                   (SINGLE_ISSUER | DEFER_TASKRUN, registered ring descriptor); in the same
+//                   process so that the two are measured back to back
 // Every benchmark reports heap allocations (and bytes) per iteration from a counting global
 // operator new: "allocs/op" must be 0 on the I/O hot path.
 #include "alloc_counter.hpp"
@@ -15,6 +19,10 @@
 
 #include <chrono>
 #include <vector>
+
+#if defined(CORIO_BENCH_HAVE_URING)
+#include <liburing.h>
+#endif
 
 namespace {
 
@@ -46,6 +54,38 @@ void nop_roundtrip(benchmark::State& state) {
   rt.block_on(nop_loop(state));
 }
 BENCHMARK(nop_roundtrip);
+
+#if defined(CORIO_BENCH_HAVE_URING)
+void uring_nop_raw(benchmark::State& state) {
+  io_uring ring;
+  const unsigned attempts[] = {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_COOP_TASKRUN, 0};
+  int rc = -1;
+  for (unsigned flags : attempts) {
+    io_uring_params p{};
+    p.flags = flags;
+    if ((rc = io_uring_queue_init_params(256, &ring, &p)) == 0) break;
+  }
+  if (rc != 0) {
+    state.SkipWithError("io_uring_queue_init failed");
+    return;
+  }
+  io_uring_register_ring_fd(&ring);
+  alloc_totals a0 = alloc_now();
+  for (auto _ : state) {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+    io_uring_prep_nop(sqe);
+    io_uring_sqe_set_data64(sqe, 1);
+    io_uring_submit_and_wait(&ring, 1);
+    io_uring_cqe* cqe;
+    io_uring_peek_cqe(&ring, &cqe);
+    benchmark::DoNotOptimize(cqe->res);
+    io_uring_cqe_seen(&ring, cqe);
+  }
+  report_allocs(state, a0);
+  io_uring_queue_exit(&ring);
+}
+BENCHMARK(uring_nop_raw);
+#endif
 
 corio::task<int> answer() { co_return 42; }
 
