@@ -28,7 +28,8 @@ void runtime_state::post(std::function<void()> fn) {
 }
 
 void runtime_state::turn(std::int64_t max_wait_ns) {
-  if (inbox_pending_.exchange(false, std::memory_order_acquire)) {
+  // A plain load first: the common case (nothing posted) costs no atomic read-modify-write.
+  if (inbox_pending_.load(std::memory_order_relaxed) && inbox_pending_.exchange(false, std::memory_order_acquire)) {
     std::vector<std::function<void()>> batch;
     {
       std::lock_guard lock(inbox_mutex_);
@@ -47,7 +48,7 @@ void runtime_state::turn(std::int64_t max_wait_ns) {
     while (ready_node* n = completed_.pop()) on_completed(*static_cast<op_base*>(n));
   };
   collect();
-  timers_.fire_due(clock::now());
+  fire_timers();
 
   std::int64_t wait = max_wait_ns;
   // completed_ too: a timer that fired above may have cancelled an operation that its driver
@@ -62,7 +63,11 @@ void runtime_state::turn(std::int64_t max_wait_ns) {
   }
   driver_.run_once(wait);
   collect();
-  timers_.fire_due(clock::now());
+  fire_timers();
+}
+
+void runtime_state::fire_timers() {
+  if (timers_.size() > 0) timers_.fire_due(clock::now());  // no clock read without timers
 }
 
 void runtime_state::run_until_done(std::coroutine_handle<> done) {

@@ -29,6 +29,7 @@ class runtime_state {
   void run_until_done(std::coroutine_handle<> done);
   /// One turn: run ready tasks, collect completions, fire timers, wait up to `max_wait_ns`.
   void turn(std::int64_t max_wait_ns);
+  void fire_timers();
   bool drain(clock::time_point deadline);
   void post(std::function<void()> fn);
   runtime_stats snapshot() const noexcept;
