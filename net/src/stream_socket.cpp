@@ -1,6 +1,8 @@
 // Listener creation shared by TCP and Unix.
 #include <corio/net/detail/stream_socket.hpp>
 
+#include <cerrno>
+
 namespace corio::net::detail {
 
 result<fd_handle> open_listener(const address& addr, const listen_options& options) noexcept {
@@ -18,6 +20,16 @@ result<fd_handle> open_listener(const address& addr, const listen_options& optio
   }
   if (auto r = bind_to(*h, addr); !r) return tl::unexpected(r.error());
   if (auto r = listen_on(*h, options.backlog); !r) return tl::unexpected(r.error());
+  return h;
+}
+
+result<fd_handle> connect_unix_now(const address& peer) noexcept {
+  auto h = open_socket(AF_UNIX, SOCK_STREAM);
+  if (!h) return h;
+  int rc;
+  do rc = ::connect(h->native(), peer.sockaddr_ptr(), peer.sockaddr_len());
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0) return fail_errno(errno);  // h closes the socket
   return h;
 }
 

@@ -81,6 +81,31 @@ BOOST_AUTO_TEST_CASE(errors) {
   }(where, missing));
 }
 
+BOOST_AUTO_TEST_CASE(connect_to_a_full_backlog_fails_at_once_with_eagain) {
+  // The kernel never makes a non-blocking Unix connect wait, and offers no readiness event for
+  // "the listener has room": the same EAGAIN on every driver, at once, is the only honest answer.
+  rt.block_on([]() -> task<void> {
+    auto where = *address::unix_abstract(abstract_name());
+    auto l = unix_listener::bind(where, {.backlog = 0});
+    BOOST_REQUIRE(l);
+    std::vector<unix_stream> queued;
+    std::error_code error;
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 8 && !error; ++i) {
+      auto c = co_await corio::timeout(2s, unix_stream::connect(where));
+      if (c) queued.push_back(std::move(*c));
+      else error = c.error();
+    }
+    BOOST_CHECK_MESSAGE(error == std::errc::resource_unavailable_try_again, "full backlog: " << error.message());
+    BOOST_CHECK_LT(std::chrono::steady_clock::now() - t0, 1s);
+    // Room in the queue lets the next connect through.
+    auto a = co_await l->accept();
+    BOOST_REQUIRE(a);
+    auto c = co_await unix_stream::connect(where);
+    BOOST_CHECK_MESSAGE(c, describe(c));
+  }());
+}
+
 BOOST_AUTO_TEST_CASE(read_after_close_and_write_after_close) {
   rt.block_on([]() -> task<void> {
     auto p = unix_stream::pair();

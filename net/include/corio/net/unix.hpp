@@ -24,7 +24,9 @@ class unix_stream : public detail::stream_socket<unix_stream> {
   explicit unix_stream(detail::fd_handle h) noexcept : stream_socket(std::move(h)) {}
 
   /// Awaitable of result<unix_stream>: connects to a Unix path or abstract name; other
-  /// addresses are errc::invalid_argument; no listener ENOENT or ECONNREFUSED.
+  /// addresses are errc::invalid_argument; no listener ENOENT or ECONNREFUSED. A Unix connect
+  /// never waits in the kernel, so it completes at once on every driver; a listener whose
+  /// queue is full gives EAGAIN (retry later), as a non-blocking connect(2) does.
   static detail::connect_awaiter<unix_stream> connect(const address& peer) noexcept;
   /// Two connected streams (socketpair); a runtime must be running on this thread.
   static result<std::pair<unix_stream, unix_stream>> pair() noexcept;

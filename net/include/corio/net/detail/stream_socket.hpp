@@ -71,6 +71,11 @@ class [[nodiscard]] connect_awaiter {
     std::memcpy(&inner_.op.addr, peer.sockaddr_ptr(), peer.sockaddr_len());
     inner_.op.addrlen = peer.sockaddr_len();
   }
+  /// A socket that is already connected (Unix-domain connects finish synchronously).
+  explicit connect_awaiter(fd_handle connected) noexcept : h_(std::move(connected)), inner_(h_.record()) {
+    inner_.op.result = 0;
+    inner_.op.state = corio::detail::op_state::done;
+  }
 
   bool await_ready() const noexcept { return inner_.await_ready(); }
   bool await_suspend(std::coroutine_handle<> h) noexcept { return inner_.await_suspend(h); }
@@ -87,13 +92,24 @@ class [[nodiscard]] connect_awaiter {
   corio::detail::op_awaiter<corio::detail::connect_op, corio::detail::void_result> inner_;
 };
 
-/// Creates a socket of `family` for `peer` and starts connecting (family checked by caller).
+/// Connects a Unix-domain socket now. The kernel never makes a Unix connect wait on a
+/// non-blocking socket: it succeeds or fails at once (EAGAIN when the listener's queue is
+/// full), so it is one synchronous call, identical on every driver.
+result<fd_handle> connect_unix_now(const address& peer) noexcept;
+
+/// Creates a socket for `peer` and starts connecting: TCP through the driver's connect
+/// operation, Unix synchronously (see connect_unix_now).
 template <class Stream>
 connect_awaiter<Stream> start_connect(const address& peer, bool want_unix) noexcept {
   const bool ok = want_unix ? (peer.family() == address_family::unix_path ||
                                peer.family() == address_family::unix_abstract)
                             : peer.is_ip();
   if (!ok) return connect_awaiter<Stream>(fail(errc::invalid_argument), peer);
+  if (want_unix) {
+    auto h = connect_unix_now(peer);
+    if (!h) return connect_awaiter<Stream>(tl::unexpected(h.error()), peer);
+    return connect_awaiter<Stream>(std::move(*h));
+  }
   return connect_awaiter<Stream>(open_socket(peer.native_family(), SOCK_STREAM), peer);
 }
 
