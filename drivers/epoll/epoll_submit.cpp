@@ -49,7 +49,7 @@ void epoll_driver::submit_socket(op_base& op) noexcept {
   if (!op.fd) return finish(op, -EBADF);
   auto* q = static_cast<readiness::fd_queues*>(op.fd->driver_state);
   int res = readiness::attempt(q, op);
-  if (res != -EAGAIN) return finish(op, res);
+  if (res != readiness::would_block) return finish(op, res);
   if (!q && !(q = watch(*op.fd, &res))) return finish(op, res);
   readiness::park(*q, op);
 }

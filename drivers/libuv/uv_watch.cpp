@@ -55,7 +55,7 @@ void uv_driver::submit_socket(op_base& op) noexcept {
   if (!op.fd) return finish(op, -EBADF);
   auto* st = static_cast<uv_fd*>(op.fd->driver_state);
   int res = readiness::attempt(st, op);
-  if (res != -EAGAIN) return finish(op, res);
+  if (res != readiness::would_block) return finish(op, res);
   if (!st && !(st = watch(*op.fd, &res))) return finish(op, res);
   readiness::park(*st, op);
   update_watch(*st);

@@ -22,7 +22,7 @@ op_list* list_for(fd_queues& q, queue_id id) noexcept {
 void retry(op_list& list, const sink& s) noexcept {
   while (op_base* op = list.front()) {
     int res = perform(*op);
-    if (res == -EAGAIN) return;
+    if (res == would_block) return;
     list.remove(*op);
     s.finish(*op, res);
   }
@@ -51,9 +51,11 @@ int attempt(const fd_queues* q, op_base& op) noexcept {
   // Data ops queue behind parked ones; a poll only looks, so it may always check now.
   if (q && id != queue_id::poll && id != queue_id::none) {
     const op_list* list = id == queue_id::read ? &q->readers : &q->writers;
-    if (!list->empty()) return -EAGAIN;
+    if (!list->empty()) return would_block;
   }
-  return perform(op);
+  const int res = perform(op);
+  // Only an op with a queue can wait; for the others (shutdown) EAGAIN is the answer.
+  return res == would_block && id == queue_id::none ? -EAGAIN : res;
 }
 
 void park(fd_queues& q, op_base& op) noexcept { list_for(q, queue_of(op.kind))->push_back(op); }

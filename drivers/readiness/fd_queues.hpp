@@ -38,12 +38,12 @@ inline constexpr unsigned ready_read = 1;
 inline constexpr unsigned ready_write = 2;
 inline constexpr unsigned ready_all = ready_read | ready_write;
 
-/// Tries a socket op now: its result, or -EAGAIN when it must park (its system call would
+/// Tries a socket op now: its result, or would_block when it must park (its system call would
 /// block, or earlier ops are parked in its queue and FIFO order must hold). q may be null
 /// (nothing parked on the descriptor yet).
 int attempt(const fd_queues* q, op_base& op) noexcept;
 
-/// Parks op (attempt returned -EAGAIN); the driver makes sure the descriptor is watched.
+/// Parks op (attempt returned would_block); the driver makes sure the descriptor is watched.
 void park(fd_queues& q, op_base& op) noexcept;
 
 /// Retries parked ops after a readiness event: readers on ready_read, writers on ready_write,

@@ -15,12 +15,13 @@ namespace {
 // The kernel caps one read or write at this many bytes anyway.
 std::size_t clamp_len(std::size_t len) noexcept { return len > 0x7ffff000u ? 0x7ffff000u : len; }
 
-// -errno for a failed call, retrying on EINTR; the value otherwise.
+// The value of a call, retried on EINTR; would_block on EAGAIN; -errno otherwise.
 template <class F>
 int sys(F&& call) noexcept {
   for (;;) {
     auto rc = call();
     if (rc >= 0) return static_cast<int>(rc);
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return would_block;
     if (errno != EINTR) return -errno;
   }
 }
@@ -38,14 +39,15 @@ int do_connect(int fd, connect_op& op) noexcept {
     socklen_t len = sizeof(err);
     if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) return -errno;
     if (err != 0) return -err;
-    return (poll_now(fd, POLLOUT) & POLLOUT) ? 0 : -EAGAIN;  // a spurious wake-up: still going
+    return (poll_now(fd, POLLOUT) & POLLOUT) ? 0 : would_block;  // a spurious wake-up: still going
   }
   int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&op.addr), op.addrlen);
   if (rc == 0) return 0;
   if (errno == EINPROGRESS || errno == EINTR) {  // EINTR: the connection goes on asynchronously
     op.result = -EINPROGRESS;
-    return -EAGAIN;
+    return would_block;
   }
+  // EAGAIN here is final: a Unix listener's full backlog, which no readiness event announces.
   return -errno;
 }
 
@@ -116,7 +118,7 @@ int perform(op_base& base) noexcept {
       return do_connect(fd, static_cast<connect_op&>(base));
     case op_kind::poll: {
       std::uint32_t revents = poll_now(fd, static_cast<poll_op&>(base).events);
-      return revents ? static_cast<int>(revents) : -EAGAIN;
+      return revents ? static_cast<int>(revents) : would_block;
     }
     case op_kind::shutdown:
       return sys([&] { return ::shutdown(fd, static_cast<shutdown_op&>(base).how); });

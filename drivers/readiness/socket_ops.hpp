@@ -4,6 +4,7 @@
 
 #include <corio/detail/ops.hpp>
 
+#include <climits>
 #include <cstdint>
 
 namespace corio::detail::readiness {
@@ -18,9 +19,13 @@ enum class queue_id : std::uint8_t {
 
 queue_id queue_of(op_kind kind) noexcept;
 
-/// One attempt at op's system call: the result (>= 0 or -errno), or -EAGAIN if it would block.
-/// A poll_op yields its ready mask, or -EAGAIN when none of its events is present.
-/// A connect in progress is marked in op.result (-EINPROGRESS) so the retry checks SO_ERROR.
+/// What perform() returns when op must wait for readiness: no system call returns it, so a
+/// genuine -EAGAIN result (a Unix connect to a full backlog) stays a result.
+inline constexpr int would_block = INT_MIN;
+
+/// One attempt at op's system call: the result (>= 0 or -errno), or would_block. A poll_op
+/// yields its ready mask, or would_block when none of its events is present. A connect in
+/// progress is marked in op.result (-EINPROGRESS) so the retry checks SO_ERROR.
 int perform(op_base& op) noexcept;
 
 /// poll(2) on fd now: the revents among `events` plus POLLHUP, POLLERR and POLLNVAL.
