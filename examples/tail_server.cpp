@@ -28,21 +28,32 @@ corio::task<void> follow(net::tcp_stream client, std::string path) {
   std::vector<std::byte> buf(64 * 1024);
   std::uint64_t offset = 0;
   auto idle_since = clk::now();
+  const char* why = "hang-up";
   for (;;) {
     auto n = co_await file->read_at(buf, offset);
-    if (!n) co_return;
+    if (!n) {
+      why = "file read failed";
+      break;
+    }
     if (*n > 0) {
-      if (!co_await client.write_all(std::span(buf).first(*n))) break;  // the client is gone
+      if (!co_await client.write_all(std::span(buf).first(*n))) {
+        why = "write failed";
+        break;
+      }
       offset += *n;
       idle_since = clk::now();
       continue;
     }
     // Nothing new: wait a little for the file to grow, or for the client to hang up.
     auto r = co_await corio::when_any(corio::sleep_for(poll_interval), client.closed());
-    if (!r || r->index == 1) break;
+    if (!r) {
+      why = "wait failed";
+      break;
+    }
+    if (r->index == 1) break;
   }
   auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(clk::now() - idle_since);
-  std::printf("client gone after %lld ms idle\n", static_cast<long long>(idle.count()));
+  std::printf("client gone after %lld ms idle (%s)\n", static_cast<long long>(idle.count()), why);
   std::fflush(stdout);
 }
 

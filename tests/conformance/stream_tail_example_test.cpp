@@ -22,7 +22,7 @@ int connect_to(const std::string& listening_line) {
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
-  timeval tv{5, 0};
+  timeval tv{20, 0};  // generous: a loaded 2-core machine
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   return fd;
 }
@@ -58,14 +58,17 @@ BOOST_AUTO_TEST_CASE(tail_server_follows_a_file_and_notices_a_silent_disconnect)
 
   BOOST_CHECK_EQUAL(read_exactly(fd, 11), "first line\n");
   std::ofstream(log, std::ios::app) << "second line\n";  // appended while the client follows
-  BOOST_CHECK_EQUAL(read_exactly(fd, 12), "second line\n");
+  auto second = read_exactly(fd, 12);
+  BOOST_CHECK_EQUAL(second, "second line\n");
+  if (second.empty()) BOOST_TEST_MESSAGE("server said: " << server.next_line(1s));
 
   ::usleep(300'000);  // idle for a while: nothing is being written to the client
   auto t0 = clk::now();
   ::close(fd);
   auto gone = server.next_line(5s);
   auto noticed = clk::now() - t0;
-  BOOST_CHECK_MESSAGE(gone.rfind("client gone", 0) == 0, "server said: " << gone);
+  BOOST_CHECK_MESSAGE(gone.rfind("client gone", 0) == 0 && gone.find("(hang-up)") != std::string::npos,
+                      "server said: " << gone);
   BOOST_CHECK_MESSAGE(noticed < 200ms, "disconnect noticed after "
                                            << std::chrono::duration_cast<std::chrono::milliseconds>(noticed).count()
                                            << " ms");
