@@ -71,8 +71,8 @@ int epoll_driver::wait(std::int64_t timeout_ns) noexcept {
     ts.tv_sec = timeout_ns / 1'000'000'000;
     ts.tv_nsec = timeout_ns % 1'000'000'000;
     int n = ::epoll_pwait2(epoll_fd_, events_.data(), max, &ts, nullptr);
-    if (n >= 0 || errno != ENOSYS) return n;
-    have_pwait2_ = false;
+    if (n >= 0 || (errno != ENOSYS && errno != EPERM)) return n;
+    have_pwait2_ = false;  // an old kernel, or a seccomp profile that does not know it
   }
   int ms = -1;
   if (timeout_ns == 0) {

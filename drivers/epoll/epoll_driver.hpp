@@ -1,7 +1,8 @@
 // The epoll driver: completion emulated on readiness. Socket operations are tried at once and,
 // only if they would block, parked in per-descriptor queues (drivers/readiness) until an
 // edge-triggered epoll event says to retry. Files and paths run on a lazily started blocking
-// pool whose workers wake the loop through the same eventfd as wake().
+// pool whose workers wake the loop through the same eventfd as wake(). Closes are queued and
+// run by the next run_once, a bounded batch per turn, as an io_uring ring would.
 #pragma once
 
 #include "core/src/node_queue.hpp"

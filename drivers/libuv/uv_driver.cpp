@@ -60,7 +60,9 @@ void uv_driver::run_once(std::int64_t timeout_ns) {
     // Rounded up to whole milliseconds: waking early would spin.
     const auto ms = static_cast<std::uint64_t>((timeout_ns + 999'999) / 1'000'000);
     uv_update_time(&loop_);
-    uv_timer_start(&timer_, [](uv_timer_t*) {}, ms, 0);
+    // uv_stop, not an empty callback: UV_RUN_ONCE runs due timers before it polls, and a timer
+    // that already fired leaves the poll with no bound at all. uv_stop makes it not block.
+    uv_timer_start(&timer_, [](uv_timer_t* t) { uv_stop(t->loop); }, ms, 0);
   }
   uv_run(&loop_, UV_RUN_ONCE);
   if (timeout_ns > 0) uv_timer_stop(&timer_);

@@ -81,7 +81,9 @@ uv_fd* uv_driver::watch(fd_record& r, int* err) noexcept {
 
 void uv_driver::update_watch(uv_fd& st) noexcept {
   int want = uv_events(readiness::interest(st));
-  if (want == 0 && !st.pollers.empty()) want = UV_DISCONNECT;  // HUP and ERR come with any
+  // A poll op waiting only for HUP or ERR: those come with any watch, so watch the rarest
+  // event (urgent data). Not UV_DISCONNECT: a half-closed peer would keep reporting it.
+  if (want == 0 && !st.pollers.empty()) want = UV_PRIORITIZED;
   if (want == st.events) return;
   if (want == 0) {
     uv_poll_stop(&st.poll);
