@@ -20,7 +20,8 @@ concept driver_contract =
     requires(D& d, op_base& op, fd_record& fd, std::int64_t timeout_ns) {
       { D::name } -> std::convertible_to<const char*>;
       d.submit(op);            ///< start op (batched: may only be queued until run_once)
-      d.cancel(op);            ///< ask op to finish early; it still completes exactly once
+      d.cancel(op);            ///< ask op to finish early; it still completes exactly once. May come
+                               ///< after the driver already queued op's completion: then a no-op
       d.run_once(timeout_ns);  ///< flush submissions, wait up to timeout (-1: forever), collect
       d.wake();                ///< from any thread: make a waiting run_once return
       { d.in_flight() } -> std::convertible_to<std::size_t>;
