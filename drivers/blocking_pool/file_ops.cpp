@@ -38,34 +38,6 @@ int do_renameat(renameat_op& op) noexcept {
 
 }  // namespace
 
-bool is_file_op(op_kind kind) noexcept {
-  switch (kind) {
-    case op_kind::openat:
-    case op_kind::read_at:
-    case op_kind::write_at:
-    case op_kind::readv_at:
-    case op_kind::writev_at:
-    case op_kind::fsync:
-    case op_kind::statx:
-    case op_kind::unlinkat:
-    case op_kind::renameat:
-    case op_kind::mkdirat:
-      return true;
-    case op_kind::nop:
-    case op_kind::recv:
-    case op_kind::send:
-    case op_kind::recvmsg:
-    case op_kind::sendmsg:
-    case op_kind::accept:
-    case op_kind::connect:
-    case op_kind::poll:
-    case op_kind::shutdown:
-    case op_kind::close:
-      return false;
-  }
-  return false;
-}
-
 int perform_file_op(op_base& base) noexcept {
   const int fd = op_fd(base);
   switch (base.kind) {

@@ -5,9 +5,6 @@
 
 namespace corio::detail {
 
-/// True for the operations that may block on a regular file or a path (openat ... mkdirat).
-bool is_file_op(op_kind kind) noexcept;
-
 /// Performs a file or path operation now (blocking): its result, >= 0 or -errno. openat adds
 /// O_CLOEXEC; reads and writes are positional and clamped to 0x7ffff000 bytes.
 int perform_file_op(op_base& op) noexcept;

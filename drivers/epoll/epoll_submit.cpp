@@ -1,5 +1,5 @@
-// How each operation runs on epoll: one switch over op_kind (-Werror=switch-enum keeps it
-// whole) into sockets (readiness), files (blocking pool) and close.
+// How each operation runs on epoll: one switch over its category (category_of, in core) into
+// sockets (readiness), files (blocking pool) and close.
 #include "drivers/epoll/epoll_driver.hpp"
 
 #include "drivers/blocking_pool/file_ops.hpp"
@@ -13,33 +13,17 @@ namespace corio::detail {
 
 void epoll_driver::submit(op_base& op) noexcept {
   ++in_flight_;
-  switch (op.kind) {
-    case op_kind::nop:
+  switch (category_of(op.kind)) {
+    case op_category::nop:
       finish(op, 0);
       break;
-    case op_kind::recv:
-    case op_kind::send:
-    case op_kind::recvmsg:
-    case op_kind::sendmsg:
-    case op_kind::accept:
-    case op_kind::connect:
-    case op_kind::poll:
-    case op_kind::shutdown:
+    case op_category::socket:
       submit_socket(op);
       break;
-    case op_kind::openat:
-    case op_kind::read_at:
-    case op_kind::write_at:
-    case op_kind::readv_at:
-    case op_kind::writev_at:
-    case op_kind::fsync:
-    case op_kind::statx:
-    case op_kind::unlinkat:
-    case op_kind::renameat:
-    case op_kind::mkdirat:
+    case op_category::file:
       submit_file(op);
       break;
-    case op_kind::close:
+    case op_category::close:
       submit_close(op);
       break;
   }
@@ -81,7 +65,7 @@ void epoll_driver::cancel(op_base& op) noexcept {
     if (op.fd && op.fd->driver_state) {
       readiness::cancel(*static_cast<readiness::fd_queues*>(op.fd->driver_state), op, sink());
     }
-  } else if (is_file_op(op.kind) && pool_.cancel(op)) {
+  } else if (category_of(op.kind) == op_category::file && pool_.cancel(op)) {
     --pool_jobs_;
     finish(op, -ECANCELED);
   }

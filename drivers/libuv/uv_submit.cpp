@@ -1,5 +1,5 @@
-// How each operation runs on libuv: one switch over op_kind (-Werror=switch-enum keeps it
-// whole) into sockets (readiness + uv_poll_t), files (uv_fs_*) and close.
+// How each operation runs on libuv: one switch over its category (category_of, in core) into
+// sockets (readiness + uv_poll_t), files (uv_fs_*) and close.
 #include "drivers/libuv/uv_driver.hpp"
 
 #include "drivers/blocking_pool/file_ops.hpp"
@@ -14,33 +14,17 @@ namespace corio::detail {
 
 void uv_driver::submit(op_base& op) noexcept {
   ++in_flight_;
-  switch (op.kind) {
-    case op_kind::nop:
+  switch (category_of(op.kind)) {
+    case op_category::nop:
       finish(op, 0);
       break;
-    case op_kind::recv:
-    case op_kind::send:
-    case op_kind::recvmsg:
-    case op_kind::sendmsg:
-    case op_kind::accept:
-    case op_kind::connect:
-    case op_kind::poll:
-    case op_kind::shutdown:
+    case op_category::socket:
       submit_socket(op);
       break;
-    case op_kind::openat:
-    case op_kind::read_at:
-    case op_kind::write_at:
-    case op_kind::readv_at:
-    case op_kind::writev_at:
-    case op_kind::fsync:
-    case op_kind::statx:
-    case op_kind::unlinkat:
-    case op_kind::renameat:
-    case op_kind::mkdirat:
+    case op_category::file:
       submit_file(op);
       break;
-    case op_kind::close:
+    case op_category::close:
       submit_close(op);
       break;
   }
@@ -52,7 +36,7 @@ void uv_driver::cancel(op_base& op) noexcept {
       auto& st = *static_cast<uv_fd*>(op.fd->driver_state);
       if (readiness::cancel(st, op, sink())) update_watch(st);
     }
-  } else if (is_file_op(op.kind)) {
+  } else if (category_of(op.kind) == op_category::file) {
     cancel_fs(op);  // completes in its callback, with -ECANCELED if it had not started
   }
 }

@@ -43,6 +43,41 @@ enum class op_kind : std::uint8_t {
   close,
 };
 
+/// How a readiness-based driver runs an operation: at once (nop), on a descriptor's readiness
+/// (socket), on a blocking pool (file and path), or as the descriptor's close. Backend-free, so
+/// every driver that needs the split takes it from here instead of listing the kinds again.
+enum class op_category : std::uint8_t { nop, socket, file, close };
+
+constexpr op_category category_of(op_kind kind) noexcept {
+  switch (kind) {
+    case op_kind::nop:
+      return op_category::nop;
+    case op_kind::recv:
+    case op_kind::send:
+    case op_kind::recvmsg:
+    case op_kind::sendmsg:
+    case op_kind::accept:
+    case op_kind::connect:
+    case op_kind::poll:
+    case op_kind::shutdown:
+      return op_category::socket;
+    case op_kind::openat:
+    case op_kind::read_at:
+    case op_kind::write_at:
+    case op_kind::readv_at:
+    case op_kind::writev_at:
+    case op_kind::fsync:
+    case op_kind::statx:
+    case op_kind::unlinkat:
+    case op_kind::renameat:
+    case op_kind::mkdirat:
+      return op_category::file;
+    case op_kind::close:
+      return op_category::close;
+  }
+  return op_category::nop;
+}
+
 enum class op_state : std::uint8_t {
   idle,       ///< not started
   in_flight,  ///< handed to the driver
