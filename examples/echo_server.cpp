@@ -32,13 +32,36 @@ corio::task<void> serve(net::tcp_stream stream) {
   }
 }  // dropping the stream closes it
 
+// True for accept errors that last until something else changes (a descriptor or memory is
+// freed): retrying at once would spin on them.
+bool out_of_resources(const std::error_code& e) {
+  return e == std::errc::too_many_files_open || e == std::errc::too_many_files_open_in_system ||
+         e == std::errc::no_buffer_space || e == std::errc::not_enough_memory;
+}
+
 // Accepts until cancelled (or, with --once, until the first connection is done).
 corio::task<void> accept_loop(net::tcp_listener& listener, corio::task_group& clients, const options& opt) {
+  bool starved = false;  // out of descriptors: reported once, until an accept succeeds again
   for (;;) {
     auto conn = co_await listener.accept();
     if (!conn) {
-      std::fprintf(stderr, "accept: %s\n", conn.error().message().c_str());
-      continue;  // e.g. EMFILE: keep serving the others
+      if (!out_of_resources(conn.error())) {  // e.g. ECONNABORTED: that client is gone, go on
+        std::fprintf(stderr, "accept: %s\n", conn.error().message().c_str());
+        continue;
+      }
+      // EMFILE and friends: the waiting connection stays in the backlog. Report once, then
+      // retry every 50 ms (a closing connection frees a descriptor) instead of spinning.
+      if (!starved) {
+        std::fprintf(stderr, "accept: %s; pausing accepts until a descriptor is freed\n",
+                     conn.error().message().c_str());
+        starved = true;
+      }
+      co_await corio::sleep_for(50ms);
+      continue;
+    }
+    if (starved) {
+      std::fprintf(stderr, "accept: resumed\n");
+      starved = false;
     }
     if (opt.once) co_return co_await serve(std::move(conn->stream));
     if (clients.size() >= opt.max_conns) continue;  // over the limit: dropping conn closes it
