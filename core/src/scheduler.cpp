@@ -89,6 +89,14 @@ void runtime_state::on_completed(op_base& op) noexcept {
     on_closed(*r);
     return;
   }
+  // A looping operation (write_all, read_exact) goes on where it left off: still linked to its
+  // descriptor, straight back to the driver. Not once the descriptor's close has been asked for.
+  if (op.go_on && !(r && r->close_queued) && op.go_on(op)) {
+    op.state = op_state::in_flight;
+    ++stats_.ops_submitted;
+    driver_.submit(op);
+    return;
+  }
   if (r) {
     (op.fd_prev ? op.fd_prev->fd_next : r->ops) = op.fd_next;
     if (op.fd_next) op.fd_next->fd_prev = op.fd_prev;

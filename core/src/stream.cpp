@@ -50,25 +50,6 @@ closed_awaiter stream_closed(fd_record* r) noexcept {
   return a;
 }
 
-task<result<void>> stream_write_all(fd_record* r, std::span<const std::byte> buf) {
-  while (!buf.empty()) {
-    auto n = co_await stream_write(r, buf);
-    if (!n) co_return tl::unexpected(n.error());
-    buf = buf.subspan(*n);
-  }
-  co_return result<void>{};
-}
-
-task<result<void>> stream_read_exact(fd_record* r, std::span<std::byte> buf) {
-  while (!buf.empty()) {
-    auto n = co_await stream_read(r, buf);
-    if (!n) co_return tl::unexpected(n.error());
-    if (*n == 0) co_return fail(errc::end_of_stream);
-    buf = buf.subspan(*n);
-  }
-  co_return result<void>{};
-}
-
 task<result<close_outcome>> stream_graceful_close(fd_handle h, std::chrono::steady_clock::time_point deadline) {
   if (!h.valid()) co_return fail(errc::closed_handle);
   fd_record* r = h.record();

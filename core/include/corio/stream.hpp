@@ -6,6 +6,7 @@
 #include <corio/detail/op_awaiter.hpp>
 #include <corio/task.hpp>
 
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <span>
@@ -37,10 +38,55 @@ vector_awaiter stream_readv(fd_record* r, std::span<const ::iovec> iov) noexcept
 vector_awaiter stream_writev(fd_record* r, std::span<const ::iovec> iov) noexcept;
 shutdown_awaiter stream_shutdown(fd_record* r, shutdown_how how) noexcept;
 closed_awaiter stream_closed(fd_record* r) noexcept;
-task<result<void>> stream_write_all(fd_record* r, std::span<const std::byte> buf);
-task<result<void>> stream_read_exact(fd_record* r, std::span<std::byte> buf);
 task<result<close_outcome>> stream_graceful_close(fd_handle h, std::chrono::steady_clock::time_point deadline);
 
+/// write_all and read_exact: one operation that the core submits again for the rest of the
+/// buffer after a short transfer (op_base::go_on), without resuming the waiter in between — no
+/// coroutine frame, no allocation, one resume per call however many system calls it takes.
+template <class Op>
+class [[nodiscard]] transfer_all_awaiter {
+ public:
+  transfer_all_awaiter(fd_record* fd, void* buf, std::size_t len) noexcept {
+    op.fd = fd;
+    op.buf = buf;
+    op.len = len;
+    op.go_on = &go_on;
+    if (!fd) {
+      op.result = errc_result(errc::closed_handle);
+      op.state = op_state::done;
+    } else if (len == 0) {
+      op.state = op_state::done;  // nothing to transfer: success without a system call
+    }
+  }
+
+  bool await_ready() const noexcept { return op.state == op_state::done; }
+  bool await_suspend(std::coroutine_handle<> h) noexcept { return start_op(op, h); }
+  result<void> await_resume() const noexcept {
+    const op_base& base = op;  // (a plain name: `op.result <` would parse as a template here)
+    const int res = base.result;
+    if (res < 0) return tl::unexpected(op_error(res));
+    if (static_cast<std::size_t>(res) >= op.len) return {};  // the last chunk finished it
+    if (res == 0) return fail(errc::end_of_stream);  // a read met the end first
+    return fail_errno(ECANCELED);  // cancelled after a partial transfer (a race branch)
+  }
+
+  Op op;
+
+ private:
+  static bool go_on(op_base& base) noexcept {
+    auto& o = static_cast<Op&>(base);
+    const int res = base.result;
+    if (res <= 0 || static_cast<std::size_t>(res) >= o.len) return false;  // error, end, or done
+    if (base.ctx && base.ctx->cancel_requested) return false;  // stop at a cancel: report what happened
+    const auto n = static_cast<std::size_t>(res);
+    o.buf = static_cast<std::byte*>(const_cast<void*>(static_cast<const void*>(o.buf))) + n;
+    o.len -= n;
+    return true;
+  }
+};
+
+using write_all_awaiter = transfer_all_awaiter<send_op>;
+using read_exact_awaiter = transfer_all_awaiter<recv_op>;
 }  // namespace detail
 
 /// Reading operations, mixed into a stream type or a read half (Self provides record()).
@@ -52,7 +98,7 @@ class stream_reader {
   /// Scatter read; the iovec array and buffers must outlive the await.
   detail::vector_awaiter readv(std::span<const ::iovec> iov) noexcept { return detail::stream_readv(rec(), iov); }
   /// Reads exactly buf.size() bytes; end-of-stream first gives errc::end_of_stream.
-  task<result<void>> read_exact(std::span<std::byte> buf) { return detail::stream_read_exact(rec(), buf); }
+  detail::read_exact_awaiter read_exact(std::span<std::byte> buf) noexcept { return {rec(), buf.data(), buf.size()}; }
   /// Completes when the peer hangs up (RDHUP/HUP/ERR), even while the stream is idle or a read
   /// is pending on it. TCP cannot tell a peer's half-close from its departure: a FIN fires it.
   detail::closed_awaiter closed() noexcept { return detail::stream_closed(rec()); }
@@ -71,7 +117,9 @@ class stream_writer {
   /// Gather write; the iovec array and buffers must outlive the await.
   detail::vector_awaiter writev(std::span<const ::iovec> iov) noexcept { return detail::stream_writev(rec(), iov); }
   /// Writes every byte of buf (several writes if needed).
-  task<result<void>> write_all(std::span<const std::byte> buf) { return detail::stream_write_all(rec(), buf); }
+  detail::write_all_awaiter write_all(std::span<const std::byte> buf) noexcept {
+    return {rec(), const_cast<std::byte*>(buf.data()), buf.size()};
+  }
   /// shutdown(2): shutdown_how::write sends FIN; the stream still reads.
   detail::shutdown_awaiter shutdown(shutdown_how how = shutdown_how::write) noexcept {
     return detail::stream_shutdown(rec(), how);

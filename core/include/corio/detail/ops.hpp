@@ -100,6 +100,11 @@ struct op_base : ready_node {
   op_base* fd_next = nullptr;
   op_base* drv_prev = nullptr;  ///< scratch links owned by the driver while in flight
   op_base* drv_next = nullptr;
+  /// Optional: called by the core when the operation completes, before its waiter is resumed.
+  /// Returning true means "go on": the hook has adjusted the operation (say, to the rest of a
+  /// buffer after a short write) and the core submits it again without resuming anyone. This
+  /// is how write_all and read_exact loop with no coroutine frame of their own.
+  bool (*go_on)(op_base& op) noexcept = nullptr;
 };
 
 struct nop_op : op_base {
