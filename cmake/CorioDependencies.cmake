@@ -23,7 +23,7 @@ function(corio_find_backend_library prefix module header lib package)
   set(${prefix}_LIBRARY ${${prefix}_LIBRARY} PARENT_SCOPE)
 endfunction()
 
-if(CORIO_BACKEND STREQUAL "io_uring")
+if(CORIO_BACKEND MATCHES "^(io_uring|auto)$")  # auto: io_uring and epoll (which needs nothing)
   corio_find_backend_library(CORIO_URING liburing liburing.h uring liburing-dev)
   set(CORIO_BACKEND_LIBRARY ${CORIO_URING_LIBRARY})
   set(CORIO_BACKEND_INCLUDE ${CORIO_URING_INCLUDE_DIR})

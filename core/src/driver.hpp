@@ -39,8 +39,11 @@ namespace corio::detail { using driver = epoll_driver; }
 #elif defined(CORIO_BACKEND_LIBUV)
 #include "drivers/libuv/uv_driver.hpp"
 namespace corio::detail { using driver = uv_driver; }
+#elif defined(CORIO_BACKEND_AUTO)
+#include "drivers/auto/auto_driver.hpp"  // io_uring or epoll, chosen per runtime (driver_select)
+namespace corio::detail { using driver = auto_driver; }
 #else
-#error "CORIO_BACKEND_IO_URING, CORIO_BACKEND_EPOLL or CORIO_BACKEND_LIBUV must be defined"
+#error "CORIO_BACKEND_IO_URING, CORIO_BACKEND_EPOLL, CORIO_BACKEND_LIBUV or CORIO_BACKEND_AUTO must be defined"
 #endif
 
 static_assert(corio::detail::driver_contract<corio::detail::driver>);

@@ -1,12 +1,14 @@
 // The run loop and the public runtime class.
 #include "core/src/runtime_state.hpp"
 
+#include "core/src/driver_select.hpp"
+
 #include <system_error>
 
 namespace corio::detail {
 
 runtime_state::runtime_state(const runtime_options& options)
-    : driver_(completed_, options.queue_entries, options.blocking_threads),
+    : driver_(make_driver(completed_, options, driver_reason_)),
       owner_thread_(std::this_thread::get_id()) {}
 
 runtime_state::~runtime_state() = default;
@@ -129,7 +131,11 @@ runtime::~runtime() {
   state_->detach_all_records();
 }
 
-std::string_view runtime::backend() const noexcept { return detail::driver::name; }
+std::string_view runtime::backend() const noexcept { return detail::active_driver_name(state_->driver_); }
+
+std::string_view runtime::backend_reason() const noexcept {
+  return detail::active_driver_reason(state_->driver_, state_->driver_reason_);
+}
 
 runtime_stats runtime::stats() const noexcept { return state_->snapshot(); }
 

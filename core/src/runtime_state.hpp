@@ -14,6 +14,7 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -58,6 +59,7 @@ class runtime_state {
 
   // ---- set once at construction ----
   completion_queue completed_;  // declared before driver_: the driver holds a reference
+  std::string driver_reason_;   // declared before driver_: make_driver sets it
   driver driver_;
   std::thread::id owner_thread_;
 

@@ -20,7 +20,8 @@ std::string refusal_message(int err) {
   if (err == EPERM || err == ENOSYS || err == EACCES) {
     msg += ". io_uring is refused here (seccomp profile such as Docker's, "
            "kernel.io_uring_disabled, or an old kernel): build corio with "
-           "-DCORIO_BACKEND=epoll or -DCORIO_BACKEND=libuv";
+           "-DCORIO_BACKEND=auto (chooses at run time, falling back to epoll), "
+           "or with -DCORIO_BACKEND=epoll or libuv";
   } else if (err == ENOMEM) {
     msg += ". The locked-memory limit (ulimit -l) may be too low for the ring";
   }
@@ -48,7 +49,7 @@ uring_driver::uring_driver(completion_queue& done, unsigned entries, unsigned) :
     }
     if (rc != -EINVAL) break;  // EPERM, ENOMEM...: trying other flags will not help
   }
-  if (rc < 0) throw std::system_error(-rc, std::system_category(), refusal_message(-rc));
+  if (rc < 0) throw uring_setup_error(-rc, std::system_category(), refusal_message(-rc));
   io_uring_register_ring_fd(&ring_);  // best effort: saves an fd lookup per io_uring_enter
 
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC);  // blocking on purpose: io_uring polls it for us
@@ -63,6 +64,17 @@ uring_driver::uring_driver(completion_queue& done, unsigned entries, unsigned) :
 uring_driver::~uring_driver() {
   io_uring_queue_exit(&ring_);
   ::close(wake_fd_);
+}
+
+std::string uring_driver::missing_opcode() {
+  io_uring_probe* probe = io_uring_get_probe_ring(&ring_);
+  if (!probe) return "the opcode probe (IORING_REGISTER_PROBE, Linux 5.6)";
+  std::string missing;
+  for (std::size_t i = 0; i < uring_opcodes_used_count && missing.empty(); ++i) {
+    if (!io_uring_opcode_supported(probe, uring_opcodes_used[i].code)) missing = uring_opcodes_used[i].name;
+  }
+  io_uring_free_probe(probe);
+  return missing;
 }
 
 io_uring_sqe* uring_driver::next_sqe() noexcept {

@@ -8,16 +8,24 @@
 #include <cstddef>
 #include <cstdint>
 #include <liburing.h>
+#include <string>
+#include <system_error>
 
 namespace corio::detail {
 
 struct fd_record;
 
+/// What uring_driver throws when io_uring_setup itself fails (code(): the errno). Other failures
+/// (eventfd...) are plain std::system_error. Lets the auto driver tell a refusal from the rest.
+struct uring_setup_error : std::system_error {
+  using std::system_error::system_error;
+};
+
 class uring_driver {
  public:
   static constexpr const char* name = "io_uring";
 
-  /// Throws std::system_error naming the cause when io_uring is unavailable.
+  /// Throws uring_setup_error when the kernel refuses the ring, std::system_error otherwise.
   uring_driver(completion_queue& done, unsigned entries, unsigned pool_threads);
   ~uring_driver();
   uring_driver(const uring_driver&) = delete;
@@ -29,6 +37,11 @@ class uring_driver {
   void wake() noexcept;
   std::size_t in_flight() const noexcept { return in_flight_; }
   void release(fd_record&) noexcept {}  // no per-descriptor state
+
+  /// Asks the kernel which opcodes this ring supports (IORING_REGISTER_PROBE). Empty when every
+  /// opcode corio uses is there; else names the first one missing ("IORING_OP_SHUTDOWN"), or
+  /// says that the probe itself failed (kernels before 5.6).
+  std::string missing_opcode();
 
  private:
   // user_data values that are not operations

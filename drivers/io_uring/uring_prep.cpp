@@ -16,6 +16,19 @@ unsigned clamp_len(std::size_t len) noexcept {
 }
 }  // namespace
 
+#define CORIO_URING_OPCODE(op) uring_opcode{IORING_OP_##op, "IORING_OP_" #op}
+const uring_opcode uring_opcodes_used[] = {
+    CORIO_URING_OPCODE(NOP),      CORIO_URING_OPCODE(RECV),     CORIO_URING_OPCODE(SEND),
+    CORIO_URING_OPCODE(RECVMSG),  CORIO_URING_OPCODE(SENDMSG),  CORIO_URING_OPCODE(ACCEPT),
+    CORIO_URING_OPCODE(CONNECT),  CORIO_URING_OPCODE(POLL_ADD), CORIO_URING_OPCODE(SHUTDOWN),
+    CORIO_URING_OPCODE(OPENAT),   CORIO_URING_OPCODE(READ),     CORIO_URING_OPCODE(WRITE),
+    CORIO_URING_OPCODE(READV),    CORIO_URING_OPCODE(WRITEV),   CORIO_URING_OPCODE(FSYNC),
+    CORIO_URING_OPCODE(STATX),    CORIO_URING_OPCODE(UNLINKAT), CORIO_URING_OPCODE(RENAMEAT),
+    CORIO_URING_OPCODE(MKDIRAT),  CORIO_URING_OPCODE(CLOSE),    CORIO_URING_OPCODE(ASYNC_CANCEL),
+};
+#undef CORIO_URING_OPCODE
+const std::size_t uring_opcodes_used_count = sizeof(uring_opcodes_used) / sizeof(uring_opcodes_used[0]);
+
 void uring_prep(io_uring_sqe* sqe, op_base& base) noexcept {
   const int fd = op_fd(base);
   switch (base.kind) {

@@ -31,11 +31,12 @@ int errno_named(std::string_view name) {
   if (name == "ENOSYS") return ENOSYS;
   if (name == "EINVAL") return EINVAL;
   if (name == "EACCES") return EACCES;
+  if (name == "ENOMEM") return ENOMEM;  // a resource error: the auto driver must not fall back on it
   return -1;
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: deny_io_uring [--errno EPERM|ENOSYS|EINVAL|EACCES] -- PROGRAM [ARGS...]\n");
+  std::fprintf(stderr, "usage: deny_io_uring [--errno EPERM|ENOSYS|EINVAL|EACCES|ENOMEM] -- PROGRAM [ARGS...]\n");
   return 2;
 }
 

@@ -30,11 +30,28 @@ struct runtime_stats {
   std::uint64_t timers_armed = 0;
 };
 
+/// Which driver a runtime may use. Only a CORIO_BACKEND=auto build has a choice (io_uring and
+/// epoll compiled in); the environment variable CORIO_DRIVER=io_uring|epoll overrides this for
+/// operators (any other value is an error). runtime::backend_reason() says what decided.
+enum class driver_policy : unsigned char {
+  /// io_uring when the kernel gives a ring with every opcode corio uses; epoll when io_uring is
+  /// refused (EPERM, EACCES, ENOSYS, EINVAL from io_uring_setup) or lacks an opcode. Resource
+  /// errors (ENOMEM from a low `ulimit -l`, EMFILE...) are errors, not a reason to switch.
+  /// On a single-driver build: that driver.
+  prefer_io_uring,
+  /// io_uring or an error naming why not (std::system_error from runtime's constructor).
+  require_io_uring,
+  /// epoll, never io_uring. An io_uring-only or libuv build: errc::unsupported.
+  require_epoll,
+};
+
 struct runtime_options {
   /// Submission queue entries (io_uring); a hint elsewhere.
   unsigned queue_entries = 256;
   /// Threads of the blocking pool used for files on epoll.
   unsigned blocking_threads = 4;
+  /// How the driver is chosen (CORIO_BACKEND=auto builds); see driver_policy.
+  corio::driver_policy driver_policy = corio::driver_policy::prefer_io_uring;
 };
 
 namespace detail {
@@ -47,8 +64,10 @@ runtime_stats this_runtime_stats() noexcept;
 
 class runtime {
  public:
-  /// Creates the driver. Throws std::system_error naming the cause if the kernel refuses it
-  /// (e.g. io_uring disabled by seccomp).
+  /// Creates the driver (options.driver_policy, CORIO_DRIVER). Throws std::system_error naming
+  /// the cause if the kernel refuses it (e.g. io_uring disabled by seccomp on an io_uring-only
+  /// build), if the policy asks for a driver this build lacks (errc::unsupported), or if
+  /// CORIO_DRIVER holds an unknown name (errc::invalid_argument).
   explicit runtime(runtime_options options = {});
   /// Cancels every task left, completes every pending close and in-flight operation, then
   /// destroys the driver: no descriptor of this runtime leaks.
@@ -56,8 +75,11 @@ class runtime {
   runtime(const runtime&) = delete;
   runtime& operator=(const runtime&) = delete;
 
-  /// "io_uring", "epoll" or "libuv".
+  /// The driver in use: "io_uring", "epoll" or "libuv" (an auto build names the one it chose).
   std::string_view backend() const noexcept;
+  /// Why that driver: "io_uring: all 21 probed opcodes supported", "io_uring refused: EPERM
+  /// from io_uring_setup", "CORIO_DRIVER=epoll", "built for epoll only (CORIO_BACKEND=epoll)"...
+  std::string_view backend_reason() const noexcept;
   runtime_stats stats() const noexcept;
 
   /// Runs the loop on this thread until `t` finishes; returns its value or rethrows its
