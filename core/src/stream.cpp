@@ -10,6 +10,9 @@ read_awaiter stream_read(fd_record* r, std::span<std::byte> buf) noexcept {
   read_awaiter a(r);
   a.op.buf = buf.data();
   a.op.len = buf.size();
+  // A zero-length read yields 0 at once, as read(2) does: io_uring would otherwise wait for
+  // data before completing it, epoll and libuv would not.
+  if (buf.empty() && r) a.fail_now_errno(0);
   return a;
 }
 

@@ -37,12 +37,12 @@ void uring_prep(io_uring_sqe* sqe, op_base& base) noexcept {
       break;
     case op_kind::recv: {
       auto& op = static_cast<recv_op&>(base);
-      io_uring_prep_recv(sqe, fd, op.buf, op.len, op.flags);
+      io_uring_prep_recv(sqe, fd, op.buf, clamp_len(op.len), op.flags);  // the SQE length is 32 bits
       break;
     }
     case op_kind::send: {
       auto& op = static_cast<send_op&>(base);
-      io_uring_prep_send(sqe, fd, op.buf, op.len, op.flags | MSG_NOSIGNAL);
+      io_uring_prep_send(sqe, fd, op.buf, clamp_len(op.len), op.flags | MSG_NOSIGNAL);
       break;
     }
     case op_kind::recvmsg: {
