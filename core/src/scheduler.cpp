@@ -2,7 +2,9 @@
 #include "core/src/runtime_state.hpp"
 
 #include <cerrno>
+#include <netdb.h>
 #include <unistd.h>
+#include <utility>
 
 namespace corio::detail {
 
@@ -128,10 +130,14 @@ std::coroutine_handle<> runtime_state::enter(ready_node& n) noexcept {
         return n.handle;
       }
       // Nobody will receive what this operation produced: a new descriptor is closed here,
-      // for every operation that yields one, on every driver.
+      // for every operation that yields one, on every driver; so is a resolver's list freed.
       if (has_value && n.op->yields_fd) {
         ::close(n.op->result);
         n.op->result = -ECANCELED;
+      } else if (has_value && n.op->kind == op_kind::getaddrinfo) {
+        auto& lookup = *static_cast<getaddrinfo_op*>(n.op);
+        ::freeaddrinfo(std::exchange(lookup.out, nullptr));
+        lookup.result = -ECANCELED;
       }
       queue_unwind(*ctx);
       return std::noop_coroutine();

@@ -86,6 +86,7 @@ int perform_file_op(op_base& base) noexcept {
     case op_kind::poll:
     case op_kind::shutdown:
     case op_kind::close:
+    case op_kind::getaddrinfo:
       break;
   }
   return -EINVAL;  // not a file operation

@@ -1,7 +1,7 @@
 // Lifecycle, the wait, and per-descriptor registration of the epoll driver.
 #include "drivers/epoll/epoll_driver.hpp"
 
-#include "drivers/blocking_pool/file_ops.hpp"
+#include "drivers/blocking_pool/pool_ops.hpp"
 
 #include <corio/detail/fd_record.hpp>
 
@@ -29,7 +29,7 @@ constexpr std::uint32_t fd_events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 
 epoll_driver::epoll_driver(completion_queue& done, unsigned entries, unsigned pool_threads)
     : done_(done),
-      pool_(pool_threads, perform_file_op,
+      pool_(pool_threads, perform_pool_op,
             [](void* self) noexcept { static_cast<epoll_driver*>(self)->wake(); }, this) {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) fail(errno, "epoll_create1");

@@ -1,6 +1,6 @@
 // The epoll driver: completion emulated on readiness. Socket operations are tried at once and,
 // only if they would block, parked in per-descriptor queues (drivers/readiness) until an
-// edge-triggered epoll event says to retry. Files and paths run on a lazily started blocking
+// edge-triggered epoll event says to retry. Files, paths and getaddrinfo run on a lazily started blocking
 // pool whose workers wake the loop through the same eventfd as wake(). Closes are queued and
 // run by the next run_once, a bounded batch per turn, as an io_uring ring would.
 #pragma once
@@ -62,7 +62,7 @@ class epoll_driver {
 
   // ---- loop thread only ----
   std::size_t in_flight_ = 0;
-  std::size_t pool_jobs_ = 0;  ///< file ops handed to the pool and not yet drained
+  std::size_t pool_jobs_ = 0;  ///< file and blocking ops handed to the pool and not yet drained
   op_list closes_;  ///< closes run by the next run_once calls, at most close_batch_ each
   std::size_t close_batch_ = 256;
   bool have_pwait2_ = true;

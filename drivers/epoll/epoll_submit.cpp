@@ -21,6 +21,7 @@ void epoll_driver::submit(op_base& op) noexcept {
       submit_socket(op);
       break;
     case op_category::file:
+    case op_category::blocking:  // getaddrinfo: the same pool
       submit_file(op);
       break;
     case op_category::close:
@@ -65,7 +66,8 @@ void epoll_driver::cancel(op_base& op) noexcept {
     if (op.fd && op.fd->driver_state) {
       readiness::cancel(*static_cast<readiness::fd_queues*>(op.fd->driver_state), op, sink());
     }
-  } else if (category_of(op.kind) == op_category::file && pool_.cancel(op)) {
+  } else if (const auto c = category_of(op.kind);
+             (c == op_category::file || c == op_category::blocking) && pool_.cancel(op)) {
     --pool_jobs_;
     finish(op, -ECANCELED);
   }

@@ -1,5 +1,6 @@
 #include "drivers/io_uring/uring_driver.hpp"
 
+#include "drivers/blocking_pool/pool_ops.hpp"
 #include "drivers/io_uring/uring_prep.hpp"
 
 #include <cerrno>
@@ -30,7 +31,10 @@ std::string refusal_message(int err) {
 
 }  // namespace
 
-uring_driver::uring_driver(completion_queue& done, unsigned entries, unsigned) : done_(done) {
+uring_driver::uring_driver(completion_queue& done, unsigned entries, unsigned pool_threads)
+    : done_(done),
+      pool_(pool_threads, perform_pool_op, [](void* self) noexcept { static_cast<uring_driver*>(self)->wake(); },
+            this) {
   // The fastest setup the kernel accepts: one issuer, completions run when we ask for them.
   const unsigned attempts[] = {
       IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
@@ -62,6 +66,7 @@ uring_driver::uring_driver(completion_queue& done, unsigned entries, unsigned) :
 }
 
 uring_driver::~uring_driver() {
+  pool_.stop();  // no worker may write to wake_fd_ once it is closed
   io_uring_queue_exit(&ring_);
   ::close(wake_fd_);
 }
@@ -93,11 +98,13 @@ void uring_driver::arm_wake() noexcept {
 }
 
 void uring_driver::submit(op_base& op) noexcept {
+  if (category_of(op.kind) == op_category::blocking) return submit_pool(op);
   uring_prep(next_sqe(), op);
   ++in_flight_;
 }
 
 void uring_driver::cancel(op_base& op) noexcept {
+  if (category_of(op.kind) == op_category::blocking) return cancel_pool(op);
   io_uring_sqe* sqe = next_sqe();
   io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(&op), 0);
   io_uring_sqe_set_data64(sqe, tag_ignore);
@@ -142,7 +149,10 @@ void uring_driver::reap() noexcept {
     complete(done_, *reinterpret_cast<op_base*>(data), cqe->res);
   }
   io_uring_cq_advance(&ring_, seen);
-  if (rearm_wake) arm_wake();
+  if (rearm_wake) {
+    arm_wake();
+    if (pool_jobs_ > 0) drain_pool();  // pool workers signal through the same eventfd
+  }
 }
 
 }  // namespace corio::detail

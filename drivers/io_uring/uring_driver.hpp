@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/src/node_queue.hpp"
+#include "drivers/blocking_pool/blocking_pool.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -51,6 +52,10 @@ class uring_driver {
   io_uring_sqe* next_sqe() noexcept;
   void arm_wake() noexcept;
   void reap() noexcept;
+  // blocking operations (getaddrinfo) on the pool (uring_pool.cpp)
+  void submit_pool(op_base& op) noexcept;
+  void cancel_pool(op_base& op) noexcept;
+  void drain_pool() noexcept;
 
   io_uring ring_{};
   completion_queue& done_;
@@ -58,6 +63,10 @@ class uring_driver {
   bool defer_taskrun_ = false;
   int wake_fd_ = -1;
   std::uint64_t wake_buf_ = 0;
+  std::size_t pool_jobs_ = 0;  ///< operations handed to pool_ and not yet drained
+  /// Threads start on the first blocking operation only; a worker's notification is a write
+  /// to wake_fd_, whose read the ring already polls: no extra system call per I/O operation.
+  blocking_pool pool_;
 };
 
 }  // namespace corio::detail

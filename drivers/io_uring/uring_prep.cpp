@@ -121,6 +121,9 @@ void uring_prep(io_uring_sqe* sqe, op_base& base) noexcept {
       io_uring_prep_mkdirat(sqe, op.dirfd, op.path, op.mode);
       break;
     }
+    case op_kind::getaddrinfo:  // never prepared: the driver runs it on its pool
+      io_uring_prep_nop(sqe);
+      break;
     case op_kind::close:
       io_uring_prep_close(sqe, fd);
       break;

@@ -5,6 +5,7 @@
 #include "drivers/libuv/uv_driver.hpp"
 
 #include "drivers/blocking_pool/file_ops.hpp"
+#include "drivers/libuv/uv_job.hpp"
 
 #include <corio/detail/fd_record.hpp>
 
@@ -18,21 +19,6 @@
 #include <sys/uio.h>
 
 namespace corio::detail {
-
-/// One libuv request, pooled. Lives in the driver, never in the op (uv.h stays private).
-struct uv_fs_job {
-  uv_fs_job() noexcept : fs{} {}
-  union {
-    uv_fs_t fs;
-    uv_work_t work;
-  };
-  uv_driver* drv = nullptr;
-  op_base* op = nullptr;
-  uv_fs_job* prev = nullptr;  ///< links in the live list; next also links the free list
-  uv_fs_job* next = nullptr;
-  int result = 0;        ///< the blocking call's result (work requests)
-  bool on_work = false;  ///< work (uv_queue_work) rather than fs (uv_fs_*)
-};
 
 namespace {
 
@@ -116,7 +102,7 @@ void uv_driver::submit_file(op_base& op) noexcept {
   }
   job->drv = this;
   job->op = &op;
-  job->on_work = false;
+  job->type = uv_job_type::fs;
   job->prev = nullptr;
   job->next = live_jobs_;
   if (live_jobs_) live_jobs_->prev = job;
@@ -125,7 +111,7 @@ void uv_driver::submit_file(op_base& op) noexcept {
 }
 
 int uv_driver::start_work(uv_fs_job& job) noexcept {
-  job.on_work = true;
+  job.type = uv_job_type::work;
   job.work.data = &job;
   return uv_queue_work(&loop_, &job.work, on_work, on_work_done);
 }
@@ -207,6 +193,8 @@ int uv_driver::start_fs(uv_fs_job& job, op_base& base) noexcept {
     case op_kind::connect:
     case op_kind::poll:
     case op_kind::shutdown:
+    case op_kind::getaddrinfo:
+      return start_getaddrinfo(&loop_, job, static_cast<getaddrinfo_op&>(base));
     case op_kind::close:
       break;
   }
@@ -232,7 +220,7 @@ void uv_driver::cancel_fs(op_base& op) noexcept {
   for (uv_fs_job* job = live_jobs_; job; job = job->next) {
     if (job->op != &op) continue;
     // Succeeds only if the pool has not started it; either way the callback finishes it.
-    uv_cancel(job->on_work ? reinterpret_cast<uv_req_t*>(&job->work) : reinterpret_cast<uv_req_t*>(&job->fs));
+    uv_cancel(job->request());
     return;
   }
 }

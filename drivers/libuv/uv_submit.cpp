@@ -22,6 +22,7 @@ void uv_driver::submit(op_base& op) noexcept {
       submit_socket(op);
       break;
     case op_category::file:
+    case op_category::blocking:  // getaddrinfo: a pooled request like a file's (uv_resolve.cpp)
       submit_file(op);
       break;
     case op_category::close:
@@ -36,7 +37,7 @@ void uv_driver::cancel(op_base& op) noexcept {
       auto& st = *static_cast<uv_fd*>(op.fd->driver_state);
       if (readiness::cancel(st, op, sink())) update_watch(st);
     }
-  } else if (category_of(op.kind) == op_category::file) {
+  } else if (const auto c = category_of(op.kind); c == op_category::file || c == op_category::blocking) {
     cancel_fs(op);  // completes in its callback, with -ECANCELED if it had not started
   }
 }

@@ -78,6 +78,7 @@ queue_id queue_of(op_kind kind) noexcept {
     case op_kind::renameat:
     case op_kind::mkdirat:
     case op_kind::close:
+    case op_kind::getaddrinfo:
       return queue_id::none;
   }
   return queue_id::none;
@@ -135,6 +136,7 @@ int perform(op_base& base) noexcept {
     case op_kind::renameat:
     case op_kind::mkdirat:
     case op_kind::close:
+    case op_kind::getaddrinfo:
       break;
   }
   return -EINVAL;  // not a socket operation

@@ -1,4 +1,5 @@
 // TCP specifics: connect, bind, and the TCP-level socket options.
+#include <corio/net/resolve.hpp>
 #include <corio/net/tcp.hpp>
 
 #include <netinet/in.h>
@@ -8,6 +9,18 @@ namespace corio::net {
 
 detail::connect_awaiter<tcp_stream> tcp_stream::connect(const address& peer) noexcept {
   return detail::start_connect<tcp_stream>(peer, false);
+}
+
+task<result<tcp_stream>> tcp_stream::connect(std::string host, std::uint16_t port) {
+  auto addresses = co_await resolve(std::move(host), port);
+  if (!addresses) co_return tl::unexpected(addresses.error());
+  std::error_code last;
+  for (const address& a : *addresses) {
+    auto s = co_await connect(a);
+    if (s) co_return std::move(*s);
+    last = s.error();
+  }
+  co_return tl::unexpected(last);
 }
 
 result<void> tcp_stream::set_nodelay(bool on) noexcept {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <corio/net/address.hpp>
+#include <corio/net/resolve.hpp>
 #include <corio/net/tcp.hpp>
 #include <corio/net/udp.hpp>
 #include <corio/net/unix.hpp>

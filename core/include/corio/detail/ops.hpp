@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+struct addrinfo;
 struct iovec;
 struct statx;
 
@@ -41,12 +42,16 @@ enum class op_kind : std::uint8_t {
   mkdirat,
   // descriptors
   close,
+  // blocking library calls
+  getaddrinfo,
 };
 
 /// How a readiness-based driver runs an operation: at once (nop), on a descriptor's readiness
-/// (socket), on a blocking pool (file and path), or as the descriptor's close. Backend-free, so
-/// every driver that needs the split takes it from here instead of listing the kinds again.
-enum class op_category : std::uint8_t { nop, socket, file, close };
+/// (socket), on a blocking pool (file and path), or as the descriptor's close. `blocking` is a
+/// library call no kernel interface offers asynchronously (getaddrinfo): every driver, io_uring
+/// included, runs it on a thread pool. Backend-free, so every driver that needs the split takes
+/// it from here instead of listing the kinds again.
+enum class op_category : std::uint8_t { nop, socket, file, close, blocking };
 
 constexpr op_category category_of(op_kind kind) noexcept {
   switch (kind) {
@@ -74,6 +79,8 @@ constexpr op_category category_of(op_kind kind) noexcept {
       return op_category::file;
     case op_kind::close:
       return op_category::close;
+    case op_kind::getaddrinfo:
+      return op_category::blocking;
   }
   return op_category::nop;
 }
@@ -218,6 +225,21 @@ struct mkdirat_op : op_base {
 
 struct close_op : op_base {
   close_op() noexcept : op_base(op_kind::close) {}
+};
+
+/// getaddrinfo(3), on a pool thread (libuv: uv_getaddrinfo). Success: result 0 and `out` owns
+/// the list, freed by whoever receives it — or by the core if nobody will (a cancelled lookup).
+/// Failure: result < 0, and gai_error holds the EAI_* code when the resolver itself failed
+/// (0 for a plain -errno such as -ECANCELED).
+struct getaddrinfo_op : op_base {
+  getaddrinfo_op() noexcept : op_base(op_kind::getaddrinfo) {}
+  const char* host = nullptr;     ///< must stay valid until completion
+  const char* service = nullptr;  ///< port number or service name; may be null
+  int family = 0;                 ///< AF_UNSPEC, AF_INET or AF_INET6
+  int socktype = 0;               ///< SOCK_STREAM, SOCK_DGRAM, or 0 for both
+  int flags = 0;                  ///< AI_* hints
+  ::addrinfo* out = nullptr;
+  int gai_error = 0;
 };
 
 /// The raw descriptor an operation works on (-1 for path operations).

@@ -4,7 +4,9 @@
 #include <corio/net/detail/stream_socket.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
+#include <string>
 
 namespace corio::net {
 
@@ -20,6 +22,9 @@ class tcp_stream : public detail::stream_socket<tcp_stream> {
   /// Awaitable of result<tcp_stream>: connects to an IPv4/IPv6 address. A non-IP address is
   /// errc::invalid_argument; a closed port ECONNREFUSED.
   static detail::connect_awaiter<tcp_stream> connect(const address& peer) noexcept;
+  /// Resolves `host` (corio/net/resolve.hpp) and tries each address in turn, in the resolver's
+  /// order, until one connects. Errors: the resolver's, or the last address's connect error.
+  static task<result<tcp_stream>> connect(std::string host, std::uint16_t port);
 
   /// TCP_NODELAY: send small writes at once instead of coalescing them (Nagle off).
   result<void> set_nodelay(bool on = true) noexcept;
