@@ -37,3 +37,9 @@ else()
 endif()
 
 find_package(Threads REQUIRED)
+
+# TLS (corio::net::tls_stream) runs OpenSSL 3 over memory BIOs.
+find_package(OpenSSL 3.0 COMPONENTS SSL Crypto)
+if(NOT OpenSSL_FOUND)
+  message(FATAL_ERROR "corio needs OpenSSL 3 for TLS: apt-get install libssl-dev")
+endif()

@@ -10,6 +10,7 @@
 #include <corio/net/address.hpp>
 #include <corio/net/resolve.hpp>
 #include <corio/net/tcp.hpp>
+#include <corio/net/tls.hpp>
 #include <corio/net/udp.hpp>
 #include <corio/net/unix.hpp>
 #include <corio/split.hpp>
