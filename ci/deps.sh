@@ -1,6 +1,6 @@
 # Sourced by the ci scripts: installs the Debian packages corio needs when they are missing.
 corio_install_deps() {
-  local wanted=(cmake ninja-build g++ pkg-config liburing-dev libuv1-dev libexpected-dev libboost-test-dev "$@")
+  local wanted=(cmake ninja-build g++ pkg-config liburing-dev libuv1-dev libexpected-dev libboost-test-dev libssl-dev openssl curl "$@")
   local missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
