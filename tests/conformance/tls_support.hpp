@@ -5,6 +5,8 @@
 
 #include "net_support.hpp"
 
+#include <corio/net/tls.hpp>
+
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
