@@ -1,8 +1,10 @@
 // corio: a C++20 coroutine runtime for asynchronous I/O. Include this one header.
 #pragma once
 
+#include <corio/channel.hpp>
 #include <corio/result.hpp>
 #include <corio/runtime.hpp>
+#include <corio/runtime_group.hpp>
 #include <corio/signal.hpp>
 #include <corio/spawn.hpp>
 #include <corio/split.hpp>
