@@ -1,11 +1,9 @@
-// A TLS echo server: TLS over each accepted TCP connection, echoing until the client's
-// close_notify, then closing politely (close_notify, FIN, the client's close_notify, close).
-//   tls_echo_server --cert server.crt --key server.key [--host H] [--port P] [--once]
-// Prints "listening on ADDRESS" once bound; --once serves one connection and exits.
+// A TLS echo server (README.md shows it in full): TLS over each accepted TCP connection,
+// echoing until the client's close_notify, then closing politely.
+//   tls_echo_server CERT KEY [PORT] [--once]    PORT 0: any free port; prints "listening on ADDRESS"
 #include <corio/corio.hpp>
 
 #include <array>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -20,13 +18,13 @@ corio::task<void> serve(net::tls_stream tls) {
     if (!n || *n == 0) break;         // an error, or the client's close_notify
     if (!co_await tls.write_all(std::span(buf).first(*n))) break;
   }
-  co_await tls.graceful_close(5s);
+  co_await tls.graceful_close(5s);  // close_notify, FIN, the client's close_notify, close
 }
 
-corio::task<int> run(net::tls_context ctx, net::address where, bool once) {
-  auto listener = net::tcp_listener::bind(where);
+corio::task<int> run(net::tls_context ctx, std::uint16_t port, bool once) {
+  auto listener = net::tcp_listener::bind(net::address::ipv4_loopback(port));
   if (!listener) {
-    std::fprintf(stderr, "bind %s: %s\n", where.to_string().c_str(), listener.error().message().c_str());
+    std::fprintf(stderr, "bind: %s\n", listener.error().message().c_str());
     co_return 1;
   }
   std::printf("listening on %s\n", listener->local_address()->to_string().c_str());
@@ -34,46 +32,33 @@ corio::task<int> run(net::tls_context ctx, net::address where, bool once) {
   corio::task_group clients;
   for (;;) {
     auto conn = co_await listener->accept();
-    if (!conn) {  // e.g. out of descriptors: keep serving the others, try again shortly
+    if (!conn) {  // e.g. out of descriptors: keep serving the others, retry shortly
       co_await corio::sleep_for(50ms);
       continue;
     }
     auto tls = net::tls_stream::server(std::move(conn->stream), ctx);
     if (!tls) continue;
-    if (once) {
-      co_await serve(std::move(*tls));
-      co_return 0;
+    if (!once) {
+      clients.spawn(serve(std::move(*tls)));
+      continue;
     }
-    clients.spawn(serve(std::move(*tls)));
+    co_await serve(std::move(*tls));  // --once: one connection, then exit
+    co_return 0;
   }
 }
 
 int main(int argc, char** argv) {
-  std::string cert, key, host = "127.0.0.1", port = "7443";
-  bool once = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    bool has_value = i + 1 < argc;
-    if (arg == "--cert" && has_value) cert = argv[++i];
-    else if (arg == "--key" && has_value) key = argv[++i];
-    else if (arg == "--host" && has_value) host = argv[++i];
-    else if (arg == "--port" && has_value) port = argv[++i];
-    else if (arg == "--once") once = true;
-    else {
-      std::fprintf(stderr, "usage: %s --cert FILE --key FILE [--host H] [--port P] [--once]\n", argv[0]);
-      return 2;
-    }
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: %s CERT KEY [PORT] [--once]\n", argv[0]);
+    return 2;
   }
-  auto ctx = net::tls_context::server({.cert_chain_file = cert, .private_key_file = key});
+  auto ctx = net::tls_context::server({.cert_chain_file = argv[1], .private_key_file = argv[2]});
   if (!ctx) {
     std::fprintf(stderr, "certificate or key: %s\n", ctx.error().message().c_str());
-    return 2;
+    return 1;
   }
-  auto where = net::address::parse(host + ":" + port);
-  if (!where) {
-    std::fprintf(stderr, "bad address %s:%s\n", host.c_str(), port.c_str());
-    return 2;
-  }
+  const auto port = static_cast<std::uint16_t>(argc > 3 ? std::atoi(argv[3]) : 7443);
+  const bool once = argc > 4 && std::string(argv[4]) == "--once";
   corio::runtime rt;
-  return rt.block_on(run(std::move(*ctx), *where, once));
+  return rt.block_on(run(std::move(*ctx), port, once));
 }

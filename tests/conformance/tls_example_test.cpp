@@ -71,9 +71,7 @@ BOOST_AUTO_TEST_CASE(curl_fetches_from_https_hello) {
 BOOST_AUTO_TEST_CASE(tls_echo_server_echoes_and_closes_politely) {
   if (!ready("tls_echo_server")) return;
   const auto& c = certs::get();
-  child server({examples + "/tls_echo_server", "--port", "0", "--cert", c.server_crt, "--key", c.server_key,
-                "--once"},
-               true);
+  child server({examples + "/tls_echo_server", c.server_crt, c.server_key, "0", "--once"}, true);
   auto where = address::parse(listening_on(server));
   BOOST_REQUIRE(where);
   runtime_fixture f;
