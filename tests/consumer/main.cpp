@@ -1,4 +1,5 @@
-// Links the installed corio and runs a few tasks and a timer on the recorded backend.
+// Links the installed corio and runs a few tasks and a timer on the recorded backend; builds a
+// TLS client context and resolves a numeric host, so OpenSSL and the resolver link too.
 #include <corio/corio.hpp>
 
 #include <chrono>
@@ -11,6 +12,9 @@ corio::task<int> work() {
     co_return 41;
   }());
   auto r = co_await t;
+  auto tls = corio::net::tls_context::client();
+  auto addrs = co_await corio::net::resolve("127.0.0.1", 80);
+  if (!tls || !addrs || addrs->size() != 1) co_return -1;
   co_return r ? *r + 1 : -1;
 }
 
