@@ -1,8 +1,11 @@
 // A TCP echo server: an accept loop, one task per connection, a graceful shutdown on signals.
-//   echo_server [--host H] [--port P] [--max-conns N] [--once]
+//   echo_server [--host H] [--port P] [--max-conns N] [--once] [--threads N]
 // Prints "listening on ADDRESS" once bound. --max-conns limits concurrent connections (extra
 // ones are closed at once); --once serves one connection and exits when it closes. SIGINT or
 // SIGTERM stops accepting, gives open connections 5 s to finish, then closes them.
+// --threads N (N > 1): thread-per-core, a corio::runtime_group of N runtimes, each with its own
+// SO_REUSEPORT listener on the same port (the kernel spreads connections); --max-conns applies
+// per thread.
 #include <corio/corio.hpp>
 
 #include <array>
@@ -11,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 namespace net = corio::net;
 using namespace std::chrono_literals;
@@ -20,6 +24,7 @@ struct options {
   int port = 7000;
   std::size_t max_conns = 10000;
   bool once = false;
+  std::size_t threads = 1;
 };
 
 // Echoes until the client hangs up; any error just ends the connection.
@@ -99,6 +104,70 @@ corio::task<int> run(options opt) {
   co_return 0;
 }
 
+// --threads: one listener and accept loop per runtime of the group, all on the same port. The main
+// thread's own runtime only waits for a signal; channels carry "bound", "stop" and "done"
+// between it and the group.
+corio::task<int> run_group(options opt) {
+  // Created first: it blocks SIGINT/SIGTERM on this thread, and the group's threads, started
+  // below, inherit that mask, so only this signal_set sees them.
+  auto signals = corio::signal_set::create({SIGINT, SIGTERM});
+  if (!signals) {
+    std::fprintf(stderr, "signals: %s\n", signals.error().message().c_str());
+    co_return 1;
+  }
+  auto where = net::address::parse(opt.host + ":" + std::to_string(opt.port));
+  if (!where) {
+    std::fprintf(stderr, "bad address %s:%d: %s\n", opt.host.c_str(), opt.port, where.error().message().c_str());
+    co_return 2;
+  }
+  // Port 0: a first listener learns the kernel's choice for the others to join; it is closed
+  // before anything is printed, so no client ever reaches it.
+  auto probe = net::tcp_listener::bind(*where, {.reuse_port = true});
+  if (!probe) {
+    std::fprintf(stderr, "bind %s: %s\n", where->to_string().c_str(), probe.error().message().c_str());
+    co_return 1;
+  }
+  const net::address bound = *probe->local_address();
+
+  corio::runtime_group group({.threads = opt.threads});
+  corio::channel<std::string> ready;  // "" once thread i listens, else why not
+  corio::channel<int> done;           // one per thread when its accept loop and clients are over
+  std::vector<corio::channel<int>> stop(opt.threads);
+  group.start([&](std::size_t i) -> corio::task<void> {
+    auto listener = net::tcp_listener::bind(bound, {.reuse_port = true});
+    if (!listener) {
+      ready.send("thread " + std::to_string(i) + ": bind " + bound.to_string() + ": " + listener.error().message());
+      done.send(1);
+      co_return;
+    }
+    ready.send("");
+    corio::task_group clients;
+    co_await corio::when_any(accept_loop(*listener, clients, opt), stop[i].recv());
+    co_await clients.shutdown(std::chrono::steady_clock::now() + 5s);
+    done.send(0);
+  });
+  int rc = 0;
+  for (std::size_t i = 0; i < opt.threads; ++i) {
+    auto r = co_await ready.recv();
+    if (r && !r->empty()) {
+      std::fprintf(stderr, "%s\n", r->c_str());
+      rc = 1;
+    }
+  }
+  (void)co_await probe->close();
+  if (rc == 0) {
+    std::printf("listening on %s\n", bound.to_string().c_str());
+    std::fflush(stdout);
+    co_await signals->wait();
+    std::printf("signal received: closing connections on %zu threads\n", opt.threads);
+    std::fflush(stdout);
+  }
+  for (auto& s : stop) s.send(1);
+  for (std::size_t i = 0; i < opt.threads; ++i) (void)co_await done.recv();
+  group.shutdown(1s);
+  co_return rc;
+}
+
 int main(int argc, char** argv) {
   options opt;
   for (int i = 1; i < argc; ++i) {
@@ -108,11 +177,16 @@ int main(int argc, char** argv) {
     else if (arg == "--port" && has_value) opt.port = std::atoi(argv[++i]);
     else if (arg == "--max-conns" && has_value) opt.max_conns = std::strtoul(argv[++i], nullptr, 10);
     else if (arg == "--once") opt.once = true;
+    else if (arg == "--threads" && has_value) opt.threads = std::strtoul(argv[++i], nullptr, 10);
     else {
-      std::fprintf(stderr, "usage: %s [--host H] [--port P] [--max-conns N] [--once]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--host H] [--port P] [--max-conns N] [--once] [--threads N]\n", argv[0]);
       return 2;
     }
   }
+  if (opt.threads == 0 || (opt.threads > 1 && opt.once)) {
+    std::fprintf(stderr, "--threads needs N >= 1, and --once only works with one thread\n");
+    return 2;
+  }
   corio::runtime rt;
-  return rt.block_on(run(opt));
+  return rt.block_on(opt.threads > 1 ? run_group(opt) : run(opt));
 }

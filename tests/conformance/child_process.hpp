@@ -43,6 +43,7 @@ class child {
     BOOST_REQUIRE_MESSAGE(rc == 0, "spawn " << argv[0] << ": " << std::strerror(rc));
   }
   void signal(int sig) { ::kill(pid_, sig); }
+  pid_t pid() const { return pid_; }
   ~child() {
     if (out_ >= 0) ::close(out_);
     if (pid_ > 0) {
