@@ -67,7 +67,7 @@ void runtime_state::on_closed(fd_record& r) noexcept {
   --stats_.fds_owned;
   if (r.close_waiter) {
     *r.close_result = r.closer.result;
-    ready_.push(*r.close_waiter);
+    wake(*r.close_waiter);
   }
   unlink_record(records_, r);
   delete &r;

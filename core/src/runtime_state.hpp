@@ -41,6 +41,13 @@ class runtime_state {
   void on_completed(op_base& op) noexcept;
   std::coroutine_handle<> enter(ready_node& n) noexcept;
   void queue_unwind(task_ctx& ctx) noexcept;
+  /// Queues a leaf's waiter whose wait is over (a timer fired, a joined task finished, a close
+  /// completed). Its scope's hook goes at once: a cancel arriving before the waiter runs must
+  /// not queue the node a second time (it only marks the scope; enter() then unwinds it).
+  void wake(ready_node& n) noexcept {
+    if (n.ctx) n.ctx->hook = nullptr;
+    ready_.push(n);
+  }
 
   // ---- tasks (spawn.cpp) ----
   void launch(spawn_state& s, std::coroutine_handle<> frame) noexcept;

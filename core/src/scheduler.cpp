@@ -15,7 +15,7 @@ std::error_code op_error(int res) noexcept {
 
 clock::time_point now() noexcept { return clock::now(); }
 
-void schedule(ready_node& n) noexcept { tls_runtime->ready_.push(n); }
+void schedule(ready_node& n) noexcept { tls_runtime->wake(n); }
 
 void arm_timer(timer_entry& t) {
   tls_runtime->timers_.arm(t);

@@ -47,7 +47,7 @@ void runtime_state::finish(spawn_state& s) noexcept {
   s.finished = true;
   unlink_task(tasks_, s);
   --stats_.tasks_live;
-  if (s.joiner) ready_.push(*std::exchange(s.joiner, nullptr));
+  if (s.joiner) wake(*std::exchange(s.joiner, nullptr));
   s.release();
 }
 
@@ -62,7 +62,7 @@ void runtime_state::kill_now(spawn_state& s) noexcept {
   s.frame.destroy();
   s.cancelled = true;
   s.finished = true;
-  if (s.joiner) ready_.push(*std::exchange(s.joiner, nullptr));
+  if (s.joiner) wake(*std::exchange(s.joiner, nullptr));
   s.release();
 }
 
