@@ -80,7 +80,7 @@ corio::task<void> run() {
   // A file: write, fsync, read back, remove.
   std::string path = "/tmp/corio-smoke-" + std::to_string(::getpid());
   {
-    auto f = co_await fs::file::create(path);
+    auto f = co_await fs::file::open(path, fs::open_options().read().write().create().truncate());
     check(f.has_value(), "file create");
     if (f) {
       check((co_await f->write_all_at(std::as_bytes(std::span(payload.data(), payload.size())), 0)).has_value(),
@@ -88,6 +88,8 @@ corio::task<void> run() {
       check((co_await f->fsync()).has_value(), "fsync");
       std::string back(payload.size(), '\0');
       auto n = co_await f->read_at(std::as_writable_bytes(std::span(back.data(), back.size())), 0);
+      if (!n) std::printf("read_at: %s\n", n.error().message().c_str());
+      if (n && *n != payload.size()) std::printf("read_at gave %zu of %zu bytes\n", *n, payload.size());
       check(n && *n == payload.size() && back == payload, "file read back");
       check((co_await f->close()).has_value(), "file close");
     }
