@@ -3,7 +3,7 @@
 
   bench.py --out DIR --server NAME=PATH ... [--micro NAME=DIR ...] [--file-read NAME=PATH ...]
            [--loadgen PATH] [--reps N] [--duration T] [--warmup W] [--det-messages M]
-           [--skip echo,det,files,micro] [--smoke]
+           [--scale-server NAME=PATH ...] [--skip echo,det,files,micro,scale] [--smoke]
 
 Echo throughput: every server pinned to CPU 0, the load generator to CPU 1, servers
 interleaved (A B C ... A B C ...) for each scenario and repetition; medians reported.
@@ -11,6 +11,8 @@ Deterministic figures: for a fixed number of echoes, user-space instructions per
 (callgrind, counters zeroed after a warm-up) and system calls per message (kernel tracepoints
 through perf stat -p, so the server runs at full speed; strace -f where tracepoints are not
 available), counted over the measured echoes only. Files: corio's file_read per backend next to fio.
+Scaling (issue 9): each --scale-server (an echo_server taking --threads N) with 1 and 2 server
+threads (and 4 where the machine has 8 CPUs or more), interleaved; the ratio to 1 thread.
 Writes DIR/echo.json, det.json, files.json, micro.json and prints markdown tables.
 """
 import argparse
@@ -215,6 +217,90 @@ def echo_table(echo):
                        f"{f(r.get('server_cpu_us_per_msg'), '%.2f')} | {f(r.get('ratio_cpu'), '%.2f')} | "
                        f"{f(r.get('server_cpu_util'), '%.2f')} | "
                        f"{f(r.get('server_rss_per_conn_bytes') and r['server_rss_per_conn_bytes'] / 1024, '%.1f KiB')} |")
+    return "\n".join(out)
+
+
+# ---- thread-per-core scaling (issue 9) ----------------------------------------------------------
+
+SCALE_SCENARIO = ("100 x 64 B", 100, 64)  # enough connections for SO_REUSEPORT to spread them
+
+
+def scale_threads():
+    n = os.cpu_count() or 1
+    return [1, 2] + ([4] if n >= 8 else [])
+
+
+def run_scale(ctx, servers):
+    """echo_server --threads N for each N: server threads on CPUs 0..N-1, the (single-threaded)
+    load generator on the last CPU. With 2 CPUs the 2-thread server shares a core with the load
+    generator, so the ratio says what a second runtime buys on this machine, not on a big one."""
+    a = ctx.args
+    sc_name, conns, size = SCALE_SCENARIO
+    ncpu = os.cpu_count() or 1
+    lg_cpu = ncpu - 1
+    runs = []
+    for rep in range(a.reps):
+        for name, path in servers.items():
+            for n in scale_threads():
+                tag = f"scale-{name}-{n}t-{rep}".replace("[", "_").replace("]", "")
+                cpus = ",".join(str(c) for c in range(n))
+                argv = ["taskset", "-c", cpus] + (["chrt", "-f", "1"] if ctx.rt else []) + [path, "--port", "0"]
+                if n > 1:
+                    argv += ["--threads", str(n)]
+                try:
+                    srv = Server(ctx, name, argv, tag)
+                except RuntimeError as e:
+                    runs.append({"server": name, "threads": n, "rep": rep, "error": str(e)})
+                    continue
+                try:
+                    extra = ["--warmup", str(a.warmup), "--duration", str(a.duration)]
+                    argv_lg = ctx.pin(lg_cpu) + [a.loadgen, "--port", str(srv.port), "--conns", str(conns), "--size",
+                                                 str(size), "--label", name, "--server-pid", str(srv.pid)] + extra
+                    r = subprocess.run(argv_lg, capture_output=True, text=True, timeout=120)
+                    if r.returncode != 0:
+                        raise RuntimeError(r.stderr.strip())
+                    res = json.loads(r.stdout)
+                    res.update(server=name, threads=n, rep=rep)
+                    log(f"  {sc_name} rep {rep} {name:16} {n} thread(s) {res['msgs_per_s']:>10.0f} msg/s  "
+                        f"server {res.get('server_cpu_util', 0):.2f} cores, loadgen {res['loadgen_cpu_util']:.2f}")
+                except (RuntimeError, subprocess.TimeoutExpired, ValueError) as e:
+                    res = {"server": name, "threads": n, "rep": rep, "error": str(e)}
+                    log(f"  {name} {n} threads: {e}")
+                finally:
+                    srv.stop()
+                runs.append(res)
+    summary = {}
+    for name in servers:
+        rows = {}
+        for n in scale_threads():
+            rs = [r for r in runs if r["server"] == name and r["threads"] == n and "error" not in r]
+            if rs:
+                rows[n] = {"msgs_per_s": statistics.median(r["msgs_per_s"] for r in rs),
+                           "msgs_per_s_min": min(r["msgs_per_s"] for r in rs),
+                           "msgs_per_s_max": max(r["msgs_per_s"] for r in rs),
+                           "server_cpu_util": statistics.median(r.get("server_cpu_util", 0) for r in rs),
+                           "loadgen_cpu_util": statistics.median(r["loadgen_cpu_util"] for r in rs),
+                           "reps": len(rs)}
+        base = rows.get(1, {}).get("msgs_per_s")
+        for n, row in rows.items():
+            row["ratio_to_1"] = row["msgs_per_s"] / base if base else None
+        summary[name] = rows
+    return {"scenario": sc_name, "cpus": ncpu, "loadgen_cpu": lg_cpu, "runs": runs, "summary": summary}
+
+
+def scale_table(scale):
+    out = [f"\n#### Thread-per-core scaling: echo_server --threads N, {scale['scenario']}, server threads on "
+           f"CPUs 0..N-1, load generator (one thread) on CPU {scale['loadgen_cpu']} of {scale['cpus']}\n"]
+    if scale["cpus"] <= 2:
+        out.append("With 2 CPUs the 2-thread server shares a core with the load generator: the ratio is what a "
+                   "second runtime buys here, a lower bound for a machine with spare cores.\n")
+    out += ["| server | threads | msgs/s | (min–max) | × 1 thread | server cores busy | loadgen core busy |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, rows in scale["summary"].items():
+        for n, r in rows.items():
+            out.append(f"| {name} | {n} | {r['msgs_per_s']:,.0f} | {r['msgs_per_s_min'] / 1e3:,.0f}k–"
+                       f"{r['msgs_per_s_max'] / 1e3:,.0f}k | {r['ratio_to_1']:.2f} | {r['server_cpu_util']:.2f} | "
+                       f"{r['loadgen_cpu_util']:.2f} |")
     return "\n".join(out)
 
 
@@ -567,7 +653,7 @@ def micro_table(micro):
 NOISE = 0.97  # "ties within noise count": within 3% of the best peer's median
 
 
-def targets(echo, det, files, micro):
+def targets(echo, det, files, micro, scale=None):
     rows = []
 
     def add(target, figure, met):
@@ -615,6 +701,18 @@ def targets(echo, det, files, micro):
                     # 0.2% slack: a few syscalls of connection set-up fall in the counted window
                     add(f"{mine} {what} <= {k}x raw {ref}, {tag}", f"{a:.3f} vs {b:.3f} ({a / b:.3f}x)",
                         a <= k * b * 1.002)
+        for wl in det["workloads"]:  # issue 9: choosing the driver at run time costs little
+            a = wl["servers"].get("corio[auto]", {}).get("instructions_per_msg")
+            b = wl["servers"].get("corio[io_uring]", {}).get("instructions_per_msg")
+            if a and b:
+                add(f"(issue 9) corio[auto] user instructions/msg <= 1.03x corio[io_uring], {wl['conns']} x {wl['size']} B",
+                    f"{a:.0f} vs {b:.0f} ({a / b:.3f}x)", a <= 1.03 * b)
+    if echo:
+        for sc, srv in echo["summary"].items():
+            a, b = srv.get("corio[auto]", {}).get("msgs_per_s"), srv.get("corio[io_uring]", {}).get("msgs_per_s")
+            if a and b and " at " not in sc:
+                met = a >= 0.97 * b or ("tie" if srv["corio[auto]"]["msgs_per_s_max"] >= srv["corio[io_uring]"]["msgs_per_s_min"] else False)
+                add(f"(issue 9) corio[auto] msgs/s >= 0.97x corio[io_uring], {sc}", f"{a:,.0f} vs {b:,.0f} ({a / b:.3f}x)", met)
     if files:
         get = lambda label, qd: next((r["iops"] for r in files["runs"] if r.get("label") == label and r["qd"] == qd
                                       and "iops" in r), None)
@@ -648,6 +746,12 @@ def targets(echo, det, files, micro):
             for k, v in mem.items():
                 what = "bytes/task" if "bytes/task" in v else "bytes/conn"
                 add(f"memory (reported), {build} {k.split('/')[0]}", f"{v[what]:,.0f} heap {what}", None)
+    if scale:
+        for name, rows_ in scale["summary"].items():
+            if rows_.get(2, {}).get("ratio_to_1"):
+                add(f"(issue 9, reported) {name} 1 -> 2 server threads, {scale['scenario']}",
+                    f"{rows_[1]['msgs_per_s']:,.0f} -> {rows_[2]['msgs_per_s']:,.0f} msgs/s ({rows_[2]['ratio_to_1']:.2f}x; "
+                    f"{scale['cpus']} CPUs shared with the load generator)", None)
     return rows
 
 
@@ -678,6 +782,7 @@ def main():
     ap.add_argument("--det-server", action="append", help="NAME=PATH for the deterministic figures (default: --server)")
     ap.add_argument("--micro", action="append", help="NAME=PATH of a Google Benchmark executable")
     ap.add_argument("--file-read", action="append", help="NAME=PATH of a file_read executable")
+    ap.add_argument("--scale-server", action="append", help="NAME=PATH of an echo server taking --threads N")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--duration", type=float, default=1.5)
     ap.add_argument("--warmup", type=float, default=0.5)
@@ -685,7 +790,7 @@ def main():
     ap.add_argument("--syscall-messages", type=int, default=100000, help="echoes whose syscalls are counted")
     ap.add_argument("--file-duration", type=float, default=2.0)
     ap.add_argument("--micro-min-time", type=float, default=0.2)
-    ap.add_argument("--skip", default="", help="comma-separated: echo,det,files,micro")
+    ap.add_argument("--skip", default="", help="comma-separated: echo,det,files,micro,scale")
     ap.add_argument("--sched", choices=["fifo", "none"], default="none",
                     help="fifo: run servers and the load generator SCHED_FIFO (root), away from other load")
     ap.add_argument("--smoke", action="store_true", help="one short run of each piece")
@@ -707,7 +812,7 @@ def main():
             "duration_s": a.duration, "warmup_s": a.warmup}
     failures = 0
     tables = []
-    echo = det = files = micro = None
+    echo = det = files = micro = scale = None
     t0 = time.time()
     if "echo" not in skip and servers:
         log(f"== echo throughput: {len(servers)} servers x {2 if a.smoke else len(SCENARIOS)} scenarios x {a.reps} reps")
@@ -744,7 +849,15 @@ def main():
         with open(os.path.join(a.out, "micro.json"), "w") as f:
             json.dump(micro, f, indent=1)
         tables.append(micro_table(micro))
-    goal = targets(echo, det, files, micro)
+    if "scale" not in skip and a.scale_server:
+        log(f"== thread-per-core scaling: threads {scale_threads()} x {a.reps} reps")
+        scale = run_scale(ctx, pairs(a.scale_server))
+        scale["meta"] = meta
+        failures += sum(1 for r in scale["runs"] if "error" in r)
+        with open(os.path.join(a.out, "scale.json"), "w") as f:
+            json.dump(scale, f, indent=1)
+        tables.append(scale_table(scale))
+    goal = targets(echo, det, files, micro, scale)
     with open(os.path.join(a.out, "targets.json"), "w") as f:
         json.dump(goal, f, indent=1)
     tables.append(targets_table(goal))
