@@ -104,67 +104,67 @@ std::string joined(const std::vector<std::string>& lines) {
 BOOST_AUTO_TEST_CASE(accept_loop_survives_descriptor_exhaustion) {
   clean_shutdown_check check;
   {
-  const std::string server = std::string(CORIO_EXAMPLES_DIR) + "/echo_server";
-  // stderr into the same pipe, so the test reads what the server reports.
-  child srv({"/bin/sh", "-c", "exec \"$0\" --port 0 --max-conns 100000 2>&1", server}, true);
-  std::vector<std::string> lines;
-  BOOST_REQUIRE_MESSAGE(wait_for_line(srv, "listening on", lines, 20s), "server did not start:" << joined(lines));
-  const int port = std::stoi(lines.back().substr(lines.back().rfind(':') + 1));
+    const std::string server = std::string(CORIO_EXAMPLES_DIR) + "/echo_server";
+    // stderr into the same pipe, so the test reads what the server reports.
+    child srv({"/bin/sh", "-c", "exec \"$0\" --port 0 --max-conns 100000 2>&1", server}, true);
+    std::vector<std::string> lines;
+    BOOST_REQUIRE_MESSAGE(wait_for_line(srv, "listening on", lines, 20s), "server did not start:" << joined(lines));
+    const int port = std::stoi(lines.back().substr(lines.back().rfind(':') + 1));
 
-  // Room for 3 more descriptors (lowest numbers are reused first, so the limit is on numbers).
-  const int allowed = 3;
-  ::rlimit rl{};
-  rl.rlim_cur = rl.rlim_max = limit_leaving(srv.pid(), allowed);
-  BOOST_REQUIRE_MESSAGE(::prlimit(srv.pid(), RLIMIT_NOFILE, &rl, nullptr) == 0, "prlimit: " << std::strerror(errno));
+    // Room for 3 more descriptors (lowest numbers are reused first, so the limit is on numbers).
+    const int allowed = 3;
+    ::rlimit rl{};
+    rl.rlim_cur = rl.rlim_max = limit_leaving(srv.pid(), allowed);
+    BOOST_REQUIRE_MESSAGE(::prlimit(srv.pid(), RLIMIT_NOFILE, &rl, nullptr) == 0, "prlimit: " << std::strerror(errno));
 
-  const int clients = 10;
-  std::vector<int> fds;
-  for (int i = 0; i < clients; ++i) fds.push_back(connect_blocking(port));
-  BOOST_REQUIRE_MESSAGE(wait_for_line(srv, "Too many open files", lines, 10s),
-                        "the server did not report EMFILE:" << joined(lines));
+    const int clients = 10;
+    std::vector<int> fds;
+    for (int i = 0; i < clients; ++i) fds.push_back(connect_blocking(port));
+    BOOST_REQUIRE_MESSAGE(wait_for_line(srv, "Too many open files", lines, 10s),
+                          "the server did not report EMFILE:" << joined(lines));
 
-  // Which clients are served now: at most `allowed` (some descriptors may go to the runtime).
-  std::vector<bool> served(clients, false);
-  int served_count = 0;
-  for (int i = 0; i < clients; ++i) {
-    served[i] = echoed(fds[i], "hello " + std::to_string(i), 300ms);
-    served_count += served[i];
-  }
-  BOOST_CHECK_GE(served_count, 1);
-  BOOST_CHECK_LE(served_count, allowed);
+    // Which clients are served now: at most `allowed` (some descriptors may go to the runtime).
+    std::vector<bool> served(clients, false);
+    int served_count = 0;
+    for (int i = 0; i < clients; ++i) {
+      served[i] = echoed(fds[i], "hello " + std::to_string(i), 300ms);
+      served_count += served[i];
+    }
+    BOOST_CHECK_GE(served_count, 1);
+    BOOST_CHECK_LE(served_count, allowed);
 
-  // Starved: the accept loop must wait, not spin.
-  const double cpu0 = cpu_seconds(srv.pid());
-  std::this_thread::sleep_for(1500ms);
-  const double cpu_used = cpu_seconds(srv.pid()) - cpu0;
-  BOOST_TEST_MESSAGE("EMFILE: " << served_count << " of " << clients << " served, server CPU over 1.5 s: " << cpu_used << " s");
-  BOOST_CHECK_MESSAGE(cpu_used < 0.3, "the server used " << cpu_used << " s of CPU in 1.5 s while out of descriptors");
+    // Starved: the accept loop must wait, not spin.
+    const double cpu0 = cpu_seconds(srv.pid());
+    std::this_thread::sleep_for(1500ms);
+    const double cpu_used = cpu_seconds(srv.pid()) - cpu0;
+    BOOST_TEST_MESSAGE("EMFILE: " << served_count << " of " << clients << " served, server CPU over 1.5 s: " << cpu_used << " s");
+    BOOST_CHECK_MESSAGE(cpu_used < 0.3, "the server used " << cpu_used << " s of CPU in 1.5 s while out of descriptors");
 
-  // The served clients hang up: their descriptors free, and everyone else gets served.
-  for (int i = 0; i < clients; ++i) {
-    if (served[i]) {
-      ::close(fds[i]);
+    // The served clients hang up: their descriptors free, and everyone else gets served.
+    for (int i = 0; i < clients; ++i) {
+      if (served[i]) {
+        ::close(fds[i]);
+        fds[i] = -1;
+      }
+    }
+    int later = 0;
+    for (int i = 0; i < clients; ++i) {
+      if (fds[i] < 0) continue;
+      // What it sent while waiting in the backlog comes back first.
+      bool ok = echoed(fds[i], "again " + std::to_string(i), 10s, "hello " + std::to_string(i) + "again " + std::to_string(i));
+      BOOST_CHECK_MESSAGE(ok, "client " << i << " was not served after descriptors were freed");
+      later += ok;
+      ::close(fds[i]);  // frees a descriptor for the next one
       fds[i] = -1;
     }
-  }
-  int later = 0;
-  for (int i = 0; i < clients; ++i) {
-    if (fds[i] < 0) continue;
-    // What it sent while waiting in the backlog comes back first.
-    bool ok = echoed(fds[i], "again " + std::to_string(i), 10s, "hello " + std::to_string(i) + "again " + std::to_string(i));
-    BOOST_CHECK_MESSAGE(ok, "client " << i << " was not served after descriptors were freed");
-    later += ok;
-    ::close(fds[i]);  // frees a descriptor for the next one
-    fds[i] = -1;
-  }
-  BOOST_CHECK_EQUAL(later + served_count, clients);
-  // The report is made once per starvation, and the recovery said so.
-  BOOST_CHECK_MESSAGE(wait_for_line(srv, "accept: resumed", lines, 5s), "no 'resumed' line:" << joined(lines));
-  int reports = 0;
-  for (auto& l : lines) reports += l.find("Too many open files") != std::string::npos;
-  BOOST_CHECK_MESSAGE(reports <= 2, "EMFILE reported " << reports << " times:" << joined(lines));
-  srv.signal(SIGTERM);
-  BOOST_CHECK_EQUAL(srv.wait(10s), 0);
+    BOOST_CHECK_EQUAL(later + served_count, clients);
+    // The report is made once per starvation, and the recovery said so.
+    BOOST_CHECK_MESSAGE(wait_for_line(srv, "accept: resumed", lines, 5s), "no 'resumed' line:" << joined(lines));
+    int reports = 0;
+    for (auto& l : lines) reports += l.find("Too many open files") != std::string::npos;
+    BOOST_CHECK_MESSAGE(reports <= 2, "EMFILE reported " << reports << " times:" << joined(lines));
+    srv.signal(SIGTERM);
+    BOOST_CHECK_EQUAL(srv.wait(10s), 0);
   }
   check.expect_no_fd_leak();
 }
