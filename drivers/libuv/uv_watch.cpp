@@ -21,9 +21,10 @@ void on_poll(uv_poll_t* handle, int status, int events) {
   if (status < 0) {
     // POLLERR: libuv has stopped the handle. Retry everything; the calls report the error.
     st.events = 0;
-    ready = readiness::ready_all;
+    ready = readiness::ready_all | readiness::ready_hup;
   } else {
     if (events & (UV_READABLE | UV_DISCONNECT)) ready |= readiness::ready_read;
+    if (events & UV_DISCONNECT) ready |= readiness::ready_hup;
     if (events & UV_WRITABLE) ready |= readiness::ready_write;
   }
   readiness::on_ready(st, ready, st.drv->sink());
