@@ -78,6 +78,9 @@ class runtime_state {
   fd_record* records_ = nullptr;
   runtime_stats stats_;
   std::coroutine_handle<> root_;  ///< block_on's task: the loop must not sleep once it is done
+  /// Turns that ran ready tasks without polling the driver (see turn()).
+  static constexpr unsigned max_turns_without_poll = 16;
+  unsigned turns_without_poll_ = 0;
   bool running_ = false;
   bool shutting_down_ = false;
 

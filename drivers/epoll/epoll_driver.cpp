@@ -98,6 +98,7 @@ void epoll_driver::run_once(std::int64_t timeout_ns) {
     }
     unsigned ready = 0;
     if (ev.events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) ready |= readiness::ready_read;
+    if (ev.events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) ready |= readiness::ready_hup;
     if (ev.events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) ready |= readiness::ready_write;
     readiness::on_ready(*static_cast<readiness::fd_queues*>(ev.data.ptr), ready, sink());
   }

@@ -41,7 +41,10 @@ class uv_driver {
   readiness::sink sink() noexcept { return {done_, in_flight_}; }
   void finish(op_base& op, int res) noexcept { sink().finish(op, res); }
   /// Starts, restarts or stops st's poll handle to match what its queues wait for.
-  void update_watch(uv_fd& st) noexcept;
+  /// Starts, changes or stops st's poll to cover what its parked ops wait for. Events nobody
+  /// waits for stay watched until they fire unwanted (`fired_unwanted`): the next op on a busy
+  /// socket usually wants them again, and a stop + restart costs two epoll_ctl calls.
+  void update_watch(uv_fd& st, int fired_unwanted = 0) noexcept;
   /// A request finished with res: recycles it and finishes its op.
   void fs_done(uv_fs_job& job, int res) noexcept;
   bool dying() const noexcept { return dying_; }

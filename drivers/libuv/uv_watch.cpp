@@ -15,19 +15,25 @@ namespace corio::detail {
 
 namespace {
 
+int wanted_events(const uv_fd& st) noexcept;
+
 void on_poll(uv_poll_t* handle, int status, int events) {
   auto& st = *static_cast<uv_fd*>(handle->data);
+  // libuv's polls are level-triggered: an event that fired with nobody waiting would fire
+  // again every turn, so it is dropped from the watch below.
+  const int fired_unwanted = status < 0 ? 0 : events & ~wanted_events(st);
   unsigned ready = 0;
   if (status < 0) {
     // POLLERR: libuv has stopped the handle. Retry everything; the calls report the error.
     st.events = 0;
-    ready = readiness::ready_all;
+    ready = readiness::ready_all | readiness::ready_hup;
   } else {
     if (events & (UV_READABLE | UV_DISCONNECT)) ready |= readiness::ready_read;
+    if (events & UV_DISCONNECT) ready |= readiness::ready_hup;
     if (events & UV_WRITABLE) ready |= readiness::ready_write;
   }
   readiness::on_ready(st, ready, st.drv->sink());
-  st.drv->update_watch(st);
+  st.drv->update_watch(st, fired_unwanted);
 }
 
 void on_closed(uv_handle_t* handle) {
@@ -47,6 +53,14 @@ int uv_events(std::uint32_t poll_bits) noexcept {
   if (poll_bits & POLLRDHUP) ev |= UV_DISCONNECT;
   if (poll_bits & POLLPRI) ev |= UV_PRIORITIZED;
   return ev;
+}
+
+int wanted_events(const uv_fd& st) noexcept {
+  int want = uv_events(readiness::interest(st));
+  // A poll op waiting only for HUP or ERR: those come with any watch, so watch the rarest
+  // event (urgent data). Not UV_DISCONNECT: a half-closed peer would keep reporting it.
+  if (want == 0 && !st.pollers.empty()) want = UV_PRIORITIZED;
+  return want;
 }
 
 }  // namespace
@@ -79,11 +93,8 @@ uv_fd* uv_driver::watch(fd_record& r, int* err) noexcept {
   return st;
 }
 
-void uv_driver::update_watch(uv_fd& st) noexcept {
-  int want = uv_events(readiness::interest(st));
-  // A poll op waiting only for HUP or ERR: those come with any watch, so watch the rarest
-  // event (urgent data). Not UV_DISCONNECT: a half-closed peer would keep reporting it.
-  if (want == 0 && !st.pollers.empty()) want = UV_PRIORITIZED;
+void uv_driver::update_watch(uv_fd& st, int fired_unwanted) noexcept {
+  const int want = wanted_events(st) | (st.events & ~fired_unwanted);
   if (want == st.events) return;
   if (want == 0) {
     uv_poll_stop(&st.poll);

@@ -1,11 +1,21 @@
 #include "drivers/readiness/fd_queues.hpp"
 
+#include <corio/detail/fd_record.hpp>
+
 #include <cerrno>
 #include <poll.h>
 
 namespace corio::detail::readiness {
 
 namespace {
+
+// A recv on a byte stream that got less than it asked for emptied the receive queue.
+void note_read(fd_queues& q, const op_base& op, int res) noexcept {
+  if (op.kind != op_kind::recv || !op.fd || op.fd->kind != fd_kind::stream_socket) return;
+  if (res == would_block || (res > 0 && static_cast<std::size_t>(res) < static_cast<const recv_op&>(op).len)) {
+    q.read_drained = true;
+  }
+}
 
 op_list* list_for(fd_queues& q, queue_id id) noexcept {
   switch (id) {
@@ -19,9 +29,10 @@ op_list* list_for(fd_queues& q, queue_id id) noexcept {
 
 // Retries the head of `list` until it is empty or the head would block (edge-triggered epoll
 // reports the next edge only after a call has seen EAGAIN).
-void retry(op_list& list, const sink& s) noexcept {
+void retry(fd_queues& q, op_list& list, const sink& s) noexcept {
   while (op_base* op = list.front()) {
     int res = perform(*op);
+    note_read(q, *op, res);
     if (res == would_block) return;
     list.remove(*op);
     s.finish(*op, res);
@@ -46,14 +57,16 @@ void check_pollers(fd_queues& q, const sink& s) noexcept {
 
 }  // namespace
 
-int attempt(const fd_queues* q, op_base& op) noexcept {
+int attempt(fd_queues* q, op_base& op) noexcept {
   const queue_id id = queue_of(op.kind);
   // Data ops queue behind parked ones; a poll only looks, so it may always check now.
   if (q && id != queue_id::poll && id != queue_id::none) {
     const op_list* list = id == queue_id::read ? &q->readers : &q->writers;
     if (!list->empty()) return would_block;
+    if (id == queue_id::read && q->read_drained && !q->hung_up && op.kind == op_kind::recv) return would_block;
   }
   const int res = perform(op);
+  if (q) note_read(*q, op, res);
   // Only an op with a queue can wait; for the others (shutdown) EAGAIN is the answer.
   return res == would_block && id == queue_id::none ? -EAGAIN : res;
 }
@@ -61,8 +74,12 @@ int attempt(const fd_queues* q, op_base& op) noexcept {
 void park(fd_queues& q, op_base& op) noexcept { list_for(q, queue_of(op.kind))->push_back(op); }
 
 void on_ready(fd_queues& q, unsigned ready, const sink& s) noexcept {
-  if (ready & ready_read) retry(q.readers, s);
-  if (ready & ready_write) retry(q.writers, s);
+  if (ready & ready_hup) q.hung_up = true;
+  if (ready & ready_read) {
+    q.read_drained = false;
+    retry(q, q.readers, s);
+  }
+  if (ready & ready_write) retry(q, q.writers, s);
   if (!q.pollers.empty()) check_pollers(q, s);
 }
 

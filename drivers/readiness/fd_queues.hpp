@@ -29,6 +29,13 @@ struct fd_queues {
   op_list readers;  ///< recv, recvmsg, accept
   op_list writers;  ///< send, sendmsg, connect
   op_list pollers;  ///< poll_op
+  /// A byte stream whose last read came back short (or EAGAIN): its receive queue was empty
+  /// then, and the next readiness edge reports new data. Until that edge a read parks at once
+  /// instead of making a system call that would say EAGAIN. Cleared on every read readiness.
+  bool read_drained = false;
+  /// The peer hung up (or the socket failed): its end-of-stream or error stays readable with no
+  /// further edge, so from now on every read tries its system call.
+  bool hung_up = false;
 
   bool idle() const noexcept { return readers.empty() && writers.empty() && pollers.empty(); }
 };
@@ -37,11 +44,13 @@ struct fd_queues {
 inline constexpr unsigned ready_read = 1;
 inline constexpr unsigned ready_write = 2;
 inline constexpr unsigned ready_all = ready_read | ready_write;
+/// With ready_read: the event also said RDHUP, HUP or ERR (sticky: see fd_queues::hung_up).
+inline constexpr unsigned ready_hup = 4;
 
 /// Tries a socket op now: its result, or would_block when it must park (its system call would
 /// block, or earlier ops are parked in its queue and FIFO order must hold). q may be null
 /// (nothing parked on the descriptor yet).
-int attempt(const fd_queues* q, op_base& op) noexcept;
+int attempt(fd_queues* q, op_base& op) noexcept;
 
 /// Parks op (attempt returned would_block); the driver makes sure the descriptor is watched.
 void park(fd_queues& q, op_base& op) noexcept;

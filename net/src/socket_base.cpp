@@ -20,7 +20,8 @@ result<void> need(const fd_handle& h) noexcept {
 result<fd_handle> open_socket(int family, int type) noexcept {
   int fd = ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return fail_errno(errno);
-  auto rec = corio::detail::adopt_fd(fd, corio::detail::fd_kind::socket);  // closes fd on failure
+  const auto kind = type == SOCK_STREAM ? corio::detail::fd_kind::stream_socket : corio::detail::fd_kind::socket;
+  auto rec = corio::detail::adopt_fd(fd, kind);  // closes fd on failure
   if (!rec) return tl::unexpected(rec.error());
   return fd_handle(*rec);
 }

@@ -20,8 +20,8 @@ result<std::pair<unix_stream, unix_stream>> unix_stream::pair() noexcept {
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) < 0) return fail_errno(errno);
   // Adopt both before checking either, so neither can leak.
-  auto a = corio::detail::adopt_fd(fds[0], corio::detail::fd_kind::socket);
-  auto b = corio::detail::adopt_fd(fds[1], corio::detail::fd_kind::socket);
+  auto a = corio::detail::adopt_fd(fds[0], corio::detail::fd_kind::stream_socket);
+  auto b = corio::detail::adopt_fd(fds[1], corio::detail::fd_kind::stream_socket);
   unix_stream first(a ? detail::fd_handle(*a) : detail::fd_handle());
   unix_stream second(b ? detail::fd_handle(*b) : detail::fd_handle());
   if (!a) return tl::unexpected(a.error());

@@ -10,7 +10,10 @@
 
 namespace corio::detail {
 
-enum class fd_kind : std::uint8_t { socket, file, other };
+/// What a descriptor is, as far as drivers care. stream_socket: a TCP or Unix byte stream, where
+/// a read shorter than asked means the receive queue was empty (readiness drivers then wait
+/// for the next edge instead of trying a read that would say EAGAIN).
+enum class fd_kind : std::uint8_t { socket, stream_socket, file, other };
 
 struct fd_record {
   int fd = -1;

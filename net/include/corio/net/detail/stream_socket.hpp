@@ -36,7 +36,7 @@ namespace detail {
 template <class Stream>
 result<accepted<Stream>> accept_result(const corio::detail::accept_op& op) noexcept {
   if (op.result < 0) return tl::unexpected(corio::detail::op_error(op.result));
-  auto rec = corio::detail::adopt_fd(op.result, corio::detail::fd_kind::socket);
+  auto rec = corio::detail::adopt_fd(op.result, corio::detail::fd_kind::stream_socket);
   if (!rec) return tl::unexpected(rec.error());
   Stream stream{fd_handle(*rec)};
   auto peer = address::from_sockaddr(reinterpret_cast<const ::sockaddr*>(&op.addr), op.addrlen);
