@@ -38,11 +38,11 @@ struct spawn_state {
 };
 
 template <class T>
-struct typed_spawn_state : spawn_state {
+struct typed_spawn_state : spawn_state, pooled {
   std::optional<T> value;
 };
 template <>
-struct typed_spawn_state<void> : spawn_state {};
+struct typed_spawn_state<void> : spawn_state, pooled {};
 
 /// Registers a new spawned task with the runtime and queues its start. Throws
 /// std::system_error(errc::no_runtime) without a running runtime.
@@ -54,7 +54,7 @@ void cancel_spawned(spawn_state& s) noexcept;
 
 /// The wrapper coroutine of a spawned task: frees itself at its end.
 struct spawned_coro {
-  struct promise_type {
+  struct promise_type : pooled {
     spawned_coro get_return_object() noexcept {
       return {std::coroutine_handle<promise_type>::from_promise(*this)};
     }

@@ -3,6 +3,8 @@
 // chains of co_await do not grow the stack.
 #pragma once
 
+#include <corio/detail/frame_pool.hpp>
+
 #include <coroutine>
 #include <exception>
 #include <new>
@@ -16,7 +18,7 @@ class task;
 
 namespace detail {
 
-struct task_promise_base {
+struct task_promise_base : pooled {  // frames come from the per-thread frame pool
   struct final_awaiter {
     bool await_ready() const noexcept { return false; }
     template <class P>
