@@ -41,7 +41,7 @@ outcome of(const R& r) {
 }
 
 struct bad_case {
-  const char* name;
+  std::string name;
   std::error_code expected;  ///< {} when the call must succeed (then `value` is checked if >= 0)
   long long value;
   std::function<task<outcome>(const temp_dir&)> run;
@@ -70,17 +70,15 @@ const std::size_t four_gib = std::size_t{1} << 32;
 
 std::vector<bad_case> cases() {
   std::vector<bad_case> t;
-  auto add = [&](const char* name, std::error_code expected, std::function<task<outcome>(const temp_dir&)> run,
-                 long long value = -1) { t.push_back({name, expected, value, std::move(run)}); };
+  auto add = [&](std::string name, std::error_code expected, std::function<task<outcome>(const temp_dir&)> run,
+                 long long value = -1) { t.push_back({std::move(name), expected, value, std::move(run)}); };
 
   // ---- addresses (no system call, no runtime needed) ----
   for (const char* text : {"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1", "256.1.1.1:80",
                            "1.2.3:80", "::1:80", "[::1]", "[::1]:99999", "[::1:80", "localhost:80", " 127.0.0.1:80",
                            "127.0.0.1:80 ", "127.0.0.1:0x50", "[fe80::1%]:80", "@"}) {
-    t.push_back({nullptr, e(errc::invalid_argument), -1, [text](const temp_dir&) { return parse(text); }});
-    static std::vector<std::string> names;  // stable storage for the case names
-    names.push_back("parse \"" + std::string(text) + "\"");
-    t.back().name = names.back().c_str();
+    add("parse \"" + std::string(text) + "\"", e(errc::invalid_argument),
+        [text](const temp_dir&) { return parse(text); });
   }
   add("parse an embedded NUL", e(errc::invalid_argument),
       [](const temp_dir&) { return parse(std::string_view("/tmp/a\0b", 8)); });
