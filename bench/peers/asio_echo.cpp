@@ -5,6 +5,8 @@
 // (BOOST_ASIO_HAS_IO_URING + BOOST_ASIO_DISABLE_EPOLL, linking liburing). Like
 // examples/echo_server (corio_echo): Nagle on, a 16 KiB buffer in each connection's frame.
 // Prints "listening on ADDR" once bound.
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
