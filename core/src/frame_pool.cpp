@@ -55,7 +55,7 @@ void* frame_allocate(std::size_t size) {
 
 void frame_release(void* p, std::size_t size) noexcept {
   const std::size_t c = class_of(size);
-  if (c >= classes) return ::operator delete(p, size);
+  if (c >= classes) return ::operator delete(p);
   if (cache_gone) return ::operator delete(p);
   frame_cache& fc = cache;
   if (fc.count[c] >= max_per_class) return ::operator delete(p);

@@ -28,7 +28,7 @@ void* frame_allocate(std::size_t size);
 void frame_release(void* p, std::size_t size) noexcept;
 #else
 inline void* frame_allocate(std::size_t size) { return ::operator new(size); }
-inline void frame_release(void* p, std::size_t size) noexcept { ::operator delete(p, size); }
+inline void frame_release(void* p, std::size_t) noexcept { ::operator delete(p); }  // unsized: clang 14 has no sized delete by default
 #endif
 
 /// Mixed into a promise type or a heap-allocated state: its allocations use the pool.
