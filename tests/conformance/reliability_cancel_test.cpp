@@ -105,7 +105,9 @@ BOOST_AUTO_TEST_CASE(reads_under_random_timeouts_lose_no_byte) {
     BOOST_CHECK_EQUAL(received, stream_bytes);
     BOOST_CHECK_EQUAL(sent.sent, stream_bytes);
     BOOST_CHECK_EQUAL(h, sent.checksum);
-    BOOST_CHECK_GT(timeouts, 100u);  // the storm really happened
+    // The storm really happened. How many reads time out depends on the machine's speed (92 of
+    // ~1,000 in one ASan run on a loaded 2-core machine, ~450 of ~4,000 plain): a floor, not a rate.
+    BOOST_CHECK_GT(timeouts, 20u);
   }());
 }
 
