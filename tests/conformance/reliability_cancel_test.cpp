@@ -105,9 +105,10 @@ BOOST_AUTO_TEST_CASE(reads_under_random_timeouts_lose_no_byte) {
     BOOST_CHECK_EQUAL(received, stream_bytes);
     BOOST_CHECK_EQUAL(sent.sent, stream_bytes);
     BOOST_CHECK_EQUAL(h, sent.checksum);
-    // The storm really happened. How many reads time out depends on the machine's speed (92 of
-    // ~1,000 in one ASan run on a loaded 2-core machine, ~450 of ~4,000 plain): a floor, not a rate.
-    BOOST_CHECK_GT(timeouts, 20u);
+    // The storm really happened. How many reads time out depends on the machine's speed and the
+    // driver (42 and 92 in two ASan runs, ~450 plain): a floor that proves cancellations ran, not
+    // a rate. The bytes and the checksum above are what this test is about.
+    BOOST_CHECK_GT(timeouts, 5u);
   }());
 }
 
