@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <atomic>
+#include <cstring>
 #include <mutex>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -31,7 +32,7 @@ int connect_plain(std::uint16_t port) {
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+  if (retry_eintr([&] { return ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)); }) != 0) {
     ::close(fd);
     return -1;
   }
@@ -225,9 +226,15 @@ BOOST_AUTO_TEST_CASE(shutdown_with_open_connections_leaks_nothing) {
       BOOST_REQUIRE(fd >= 0);
       fds.push_back(fd);
       char c = 'x';
-      BOOST_REQUIRE_EQUAL(::send(fd, &c, 1, MSG_NOSIGNAL), 1);
+      BOOST_REQUIRE_EQUAL(retry_eintr([&] { return ::send(fd, &c, 1, MSG_NOSIGNAL); }), 1);
       char back = 0;
-      BOOST_REQUIRE_EQUAL(::recv(fd, &back, 1, 0), 1);  // served: accepted and echoing
+      // The receive timeout makes recv fail with EINTR (not restart) when the kernel tears down a
+      // ring this thread used in an earlier test: see retry_eintr.
+      const ssize_t got = retry_eintr([&] { return ::recv(fd, &back, 1, 0); });
+      const int err = errno;
+      BOOST_REQUIRE_MESSAGE(got == 1, "client " << k << ": recv returned " << got << " (errno " << err << ", "
+                                                 << std::strerror(err) << "), accepted " << accepted[0].load() << "/"
+                                                 << accepted[1].load());  // served: accepted and echoing
       BOOST_CHECK_EQUAL(back, 'x');
     }
     BOOST_CHECK_EQUAL(accepted[0].load() + accepted[1].load(), clients);
@@ -239,7 +246,7 @@ BOOST_AUTO_TEST_CASE(shutdown_with_open_connections_leaks_nothing) {
   }
   for (int fd : fds) {
     char c;
-    BOOST_CHECK_EQUAL(::recv(fd, &c, 1, 0), 0);  // the server side was closed: end-of-stream
+    BOOST_CHECK_EQUAL(retry_eintr([&] { return ::recv(fd, &c, 1, 0); }), 0);  // the server side closed: end-of-stream
     ::close(fd);
   }
   check.expect_no_fd_leak();

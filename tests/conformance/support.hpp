@@ -5,6 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
@@ -14,6 +15,18 @@
 namespace corio_test {
 
 using namespace std::chrono_literals;
+
+/// Runs a blocking system call again while it fails with EINTR. Needed on any thread that ran an
+/// io_uring runtime: when the kernel tears that ring down (after the runtime is gone) it sends
+/// the thread task work with TWA_SIGNAL, and a blocking socket call with SO_RCVTIMEO or
+/// SO_SNDTIMEO set fails with EINTR instead of being restarted.
+template <class F>
+auto retry_eintr(F call) {
+  for (;;) {
+    auto r = call();
+    if (r >= 0 || errno != EINTR) return r;
+  }
+}
 
 /// Number of open descriptors of this process (/proc/self/fd).
 std::size_t open_fd_count();
