@@ -153,19 +153,18 @@ void runtime::run_root(std::coroutine_handle<> root) {
   if (detail::tls_runtime) {
     throw std::system_error(make_error_code(errc::nested_block_on), "corio::runtime::block_on");
   }
-  if (state_->running_) {
+  if (state_->running_.exchange(true, std::memory_order_acquire)) {
     throw std::system_error(make_error_code(errc::wrong_runtime),
                             "corio::runtime::block_on: runtime already running on another thread");
   }
+  struct reset_running {
+    std::atomic<bool>& flag;
+    ~reset_running() { flag.store(false, std::memory_order_release); }
+  } reset{state_->running_};
   if (state_->shutting_down_) {
     throw std::system_error(make_error_code(errc::shutting_down), "corio::runtime::block_on");
   }
   running_guard guard(state_.get());
-  state_->running_ = true;
-  struct reset_running {
-    bool& flag;
-    ~reset_running() { flag = false; }
-  } reset{state_->running_};
   detail::task_ctx root_ctx;
   detail::ready_node start;
   start.handle = root;

@@ -81,8 +81,10 @@ class runtime_state {
   /// Turns that ran ready tasks without polling the driver (see turn()).
   static constexpr unsigned max_turns_without_poll = 16;
   unsigned turns_without_poll_ = 0;
-  bool running_ = false;
   bool shutting_down_ = false;
+  /// block_on is running somewhere: claimed with an exchange, so that a second thread calling
+  /// block_on on this runtime gets wrong_runtime and never races the owner.
+  std::atomic<bool> running_{false};
 
   // ---- any thread ----
   std::mutex inbox_mutex_;

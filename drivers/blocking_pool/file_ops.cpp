@@ -1,4 +1,5 @@
 #include "drivers/blocking_pool/file_ops.hpp"
+#include "drivers/syscall.hpp"
 
 #include <corio/detail/fd_record.hpp>
 
@@ -13,27 +14,16 @@ namespace corio::detail {
 
 namespace {
 
-std::size_t clamp_len(std::size_t len) noexcept { return len > 0x7ffff000u ? 0x7ffff000u : len; }
-
-template <class F>
-int sys(F&& call) noexcept {
-  for (;;) {
-    auto rc = call();
-    if (rc >= 0) return static_cast<int>(rc);
-    if (errno != EINTR) return -errno;
-  }
-}
-
 int do_statx(int fd, statx_op& op) noexcept {
   const char* path = op.path ? op.path : "";
   int flags = op.flags;
   if (fd >= 0 && path[0] == '\0') flags |= AT_EMPTY_PATH;  // stat of the descriptor itself
-  return sys([&] { return ::statx(fd >= 0 ? fd : op.dirfd, path, flags, op.mask, op.out); });
+  return retry_eintr([&] { return ::statx(fd >= 0 ? fd : op.dirfd, path, flags, op.mask, op.out); });
 }
 
 int do_renameat(renameat_op& op) noexcept {
-  if (op.flags == 0) return sys([&] { return ::renameat(op.olddirfd, op.oldpath, op.newdirfd, op.newpath); });
-  return sys([&] { return ::renameat2(op.olddirfd, op.oldpath, op.newdirfd, op.newpath, op.flags); });
+  if (op.flags == 0) return retry_eintr([&] { return ::renameat(op.olddirfd, op.oldpath, op.newdirfd, op.newpath); });
+  return retry_eintr([&] { return ::renameat2(op.olddirfd, op.oldpath, op.newdirfd, op.newpath, op.flags); });
 }
 
 }  // namespace
@@ -43,38 +33,38 @@ int perform_file_op(op_base& base) noexcept {
   switch (base.kind) {
     case op_kind::openat: {
       auto& op = static_cast<openat_op&>(base);
-      return sys([&] { return ::openat(op.dirfd, op.path, op.flags | O_CLOEXEC, op.mode); });
+      return retry_eintr([&] { return ::openat(op.dirfd, op.path, op.flags | O_CLOEXEC, op.mode); });
     }
     case op_kind::read_at: {
       auto& op = static_cast<rw_at_op&>(base);
-      return sys([&] { return ::pread(fd, op.buf, clamp_len(op.len), static_cast<off_t>(op.offset)); });
+      return retry_eintr([&] { return ::pread(fd, op.buf, clamp_len(op.len), static_cast<off_t>(op.offset)); });
     }
     case op_kind::write_at: {
       auto& op = static_cast<rw_at_op&>(base);
-      return sys([&] { return ::pwrite(fd, op.buf, clamp_len(op.len), static_cast<off_t>(op.offset)); });
+      return retry_eintr([&] { return ::pwrite(fd, op.buf, clamp_len(op.len), static_cast<off_t>(op.offset)); });
     }
     case op_kind::readv_at: {
       auto& op = static_cast<rwv_at_op&>(base);
-      return sys([&] { return ::preadv(fd, op.iov, op.iovcnt, static_cast<off_t>(op.offset)); });
+      return retry_eintr([&] { return ::preadv(fd, op.iov, op.iovcnt, static_cast<off_t>(op.offset)); });
     }
     case op_kind::writev_at: {
       auto& op = static_cast<rwv_at_op&>(base);
-      return sys([&] { return ::pwritev(fd, op.iov, op.iovcnt, static_cast<off_t>(op.offset)); });
+      return retry_eintr([&] { return ::pwritev(fd, op.iov, op.iovcnt, static_cast<off_t>(op.offset)); });
     }
     case op_kind::fsync:
-      if (static_cast<fsync_op&>(base).datasync) return sys([&] { return ::fdatasync(fd); });
-      return sys([&] { return ::fsync(fd); });
+      if (static_cast<fsync_op&>(base).datasync) return retry_eintr([&] { return ::fdatasync(fd); });
+      return retry_eintr([&] { return ::fsync(fd); });
     case op_kind::statx:
       return do_statx(fd, static_cast<statx_op&>(base));
     case op_kind::unlinkat: {
       auto& op = static_cast<unlinkat_op&>(base);
-      return sys([&] { return ::unlinkat(op.dirfd, op.path, op.flags); });
+      return retry_eintr([&] { return ::unlinkat(op.dirfd, op.path, op.flags); });
     }
     case op_kind::renameat:
       return do_renameat(static_cast<renameat_op&>(base));
     case op_kind::mkdirat: {
       auto& op = static_cast<mkdirat_op&>(base);
-      return sys([&] { return ::mkdirat(op.dirfd, op.path, op.mode); });
+      return retry_eintr([&] { return ::mkdirat(op.dirfd, op.path, op.mode); });
     }
     case op_kind::nop:
     case op_kind::recv:

@@ -1,5 +1,6 @@
 // How each operation becomes an SQE: one switch over op_kind (-Werror=switch-enum keeps it whole).
 #include "drivers/io_uring/uring_prep.hpp"
+#include "drivers/syscall.hpp"
 
 #include <corio/detail/fd_record.hpp>
 
@@ -10,10 +11,8 @@
 namespace corio::detail {
 
 namespace {
-// The kernel caps one read or write at this many bytes anyway.
-unsigned clamp_len(std::size_t len) noexcept {
-  return len > 0x7ffff000u ? 0x7ffff000u : static_cast<unsigned>(len);
-}
+// An SQE's length is 32 bits: the clamp (to what the kernel moves at most anyway) keeps it there.
+unsigned sqe_len(std::size_t len) noexcept { return static_cast<unsigned>(clamp_len(len)); }
 }  // namespace
 
 #define CORIO_URING_OPCODE(op) uring_opcode{IORING_OP_##op, "IORING_OP_" #op}
@@ -37,12 +36,12 @@ void uring_prep(io_uring_sqe* sqe, op_base& base) noexcept {
       break;
     case op_kind::recv: {
       auto& op = static_cast<recv_op&>(base);
-      io_uring_prep_recv(sqe, fd, op.buf, clamp_len(op.len), op.flags);  // the SQE length is 32 bits
+      io_uring_prep_recv(sqe, fd, op.buf, sqe_len(op.len), op.flags);
       break;
     }
     case op_kind::send: {
       auto& op = static_cast<send_op&>(base);
-      io_uring_prep_send(sqe, fd, op.buf, clamp_len(op.len), op.flags | MSG_NOSIGNAL);
+      io_uring_prep_send(sqe, fd, op.buf, sqe_len(op.len), op.flags | MSG_NOSIGNAL);
       break;
     }
     case op_kind::recvmsg: {
@@ -80,12 +79,12 @@ void uring_prep(io_uring_sqe* sqe, op_base& base) noexcept {
     }
     case op_kind::read_at: {
       auto& op = static_cast<rw_at_op&>(base);
-      io_uring_prep_read(sqe, fd, op.buf, clamp_len(op.len), op.offset);
+      io_uring_prep_read(sqe, fd, op.buf, sqe_len(op.len), op.offset);
       break;
     }
     case op_kind::write_at: {
       auto& op = static_cast<rw_at_op&>(base);
-      io_uring_prep_write(sqe, fd, op.buf, clamp_len(op.len), op.offset);
+      io_uring_prep_write(sqe, fd, op.buf, sqe_len(op.len), op.offset);
       break;
     }
     case op_kind::readv_at: {

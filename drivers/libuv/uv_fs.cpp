@@ -6,6 +6,7 @@
 
 #include "drivers/blocking_pool/file_ops.hpp"
 #include "drivers/libuv/uv_job.hpp"
+#include "drivers/syscall.hpp"
 
 #include <corio/detail/fd_record.hpp>
 
@@ -27,8 +28,6 @@ static_assert(sizeof(uv_buf_t) == sizeof(::iovec));
 static_assert(offsetof(uv_buf_t, base) == offsetof(::iovec, iov_base));
 static_assert(offsetof(uv_buf_t, len) == offsetof(::iovec, iov_len));
 
-constexpr std::size_t max_rw = 0x7ffff000u;  // the kernel caps one read or write here anyway
-
 // uv_fs_* take paths relative to the working directory only.
 bool at_cwd(int dirfd, const char* path) noexcept { return dirfd == AT_FDCWD || (path && path[0] == '/'); }
 
@@ -38,7 +37,7 @@ bool fits_one_call(const ::iovec* iov, int iovcnt) noexcept {
   std::size_t total = 0;
   for (int i = 0; i < iovcnt; ++i) {
     total += iov[i].iov_len;
-    if (total > max_rw) return false;
+    if (total > max_rw_count) return false;
   }
   return true;
 }
@@ -132,7 +131,7 @@ int uv_driver::start_fs(uv_fs_job& job, op_base& base) noexcept {
       auto& op = static_cast<rw_at_op&>(base);
       if (op.offset > static_cast<std::uint64_t>(INT64_MAX)) return -EINVAL;  // libuv: -1 = no offset
       const uv_buf_t buf = uv_buf_init(static_cast<char*>(op.buf),
-                                       static_cast<unsigned>(op.len > max_rw ? max_rw : op.len));
+                                       static_cast<unsigned>(clamp_len(op.len)));
       const auto off = static_cast<std::int64_t>(op.offset);
       if (base.kind == op_kind::read_at) return uv_fs_read(&loop_, req, fd, &buf, 1, off, on_fs);
       return uv_fs_write(&loop_, req, fd, &buf, 1, off, on_fs);

@@ -1,6 +1,7 @@
 // One non-blocking attempt per socket operation. Every call adds MSG_DONTWAIT (a descriptor
 // adopted as blocking must never stall the loop) and sends add MSG_NOSIGNAL (no SIGPIPE).
 #include "drivers/readiness/socket_ops.hpp"
+#include "drivers/syscall.hpp"
 
 #include <corio/detail/fd_record.hpp>
 
@@ -12,18 +13,11 @@ namespace corio::detail::readiness {
 
 namespace {
 
-// The kernel caps one read or write at this many bytes anyway.
-std::size_t clamp_len(std::size_t len) noexcept { return len > 0x7ffff000u ? 0x7ffff000u : len; }
-
 // The value of a call, retried on EINTR; would_block on EAGAIN; -errno otherwise.
 template <class F>
 int sys(F&& call) noexcept {
-  for (;;) {
-    auto rc = call();
-    if (rc >= 0) return static_cast<int>(rc);
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return would_block;
-    if (errno != EINTR) return -errno;
-  }
+  const int rc = retry_eintr(call);
+  return rc == -EAGAIN ? would_block : rc;  // EWOULDBLOCK is EAGAIN on Linux
 }
 
 int do_accept(int fd, accept_op& op) noexcept {
@@ -86,10 +80,7 @@ queue_id queue_of(op_kind kind) noexcept {
 
 std::uint32_t poll_now(int fd, std::uint32_t events) noexcept {
   ::pollfd p{fd, static_cast<short>(events), 0};
-  int rc;
-  do rc = ::poll(&p, 1, 0);
-  while (rc < 0 && errno == EINTR);
-  if (rc <= 0) return 0;
+  if (retry_eintr([&] { return ::poll(&p, 1, 0); }) <= 0) return 0;
   return static_cast<std::uint16_t>(p.revents) & (events | POLLHUP | POLLERR | POLLNVAL);
 }
 

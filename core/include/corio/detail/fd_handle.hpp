@@ -7,6 +7,7 @@
 #include <corio/detail/scheduler.hpp>
 #include <corio/result.hpp>
 
+#include <cerrno>
 #include <utility>
 
 namespace corio::detail {
@@ -69,7 +70,7 @@ class fd_handle {
             [](void* arg) noexcept {
               auto* self = static_cast<close_awaiter*>(arg);
               self->rec_->close_waiter = nullptr;  // the close still happens; we stop waiting
-              self->result_ = -125;                // ECANCELED
+              self->result_ = -ECANCELED;
               schedule(self->node_);
             },
             this);
