@@ -9,7 +9,9 @@ namespace corio::detail {
 
 runtime_state::runtime_state(const runtime_options& options)
     : driver_(make_driver(completed_, options, driver_reason_)),
-      owner_thread_(std::this_thread::get_id()) {}
+      owner_thread_(std::this_thread::get_id()) {
+  bounced_.reserve(16);
+}
 
 runtime_state::~runtime_state() = default;
 
@@ -29,7 +31,29 @@ void runtime_state::post(std::function<void()> fn) {
   driver_.wake();
 }
 
+namespace {
+/// Sets this thread's stack floor for the resumptions of one turn (see transfer.hpp).
+struct stack_floor_scope {
+  stack_floor_scope() noexcept : saved(tls_stack_floor) {
+    const std::uintptr_t here = stack_position();
+    tls_stack_floor = here > stack_budget ? here - stack_budget : 0;
+  }
+  ~stack_floor_scope() { tls_stack_floor = saved; }
+  std::uintptr_t saved;
+};
+}  // namespace
+
+void runtime_state::run_bounced() noexcept {
+  for (std::size_t i = 0; i < bounced_.size(); ++i) {
+    const bounced_resume b = bounced_[i];  // a copy: resuming may append (and reallocate)
+    tls_ctx = b.ctx;
+    b.handle.resume();
+  }
+  bounced_.clear();
+}
+
 void runtime_state::turn(std::int64_t max_wait_ns) {
+  const stack_floor_scope floor;
   // A plain load first: the common case (nothing posted) costs no atomic read-modify-write.
   if (inbox_pending_.load(std::memory_order_relaxed) && inbox_pending_.exchange(false, std::memory_order_acquire)) {
     std::vector<std::function<void()>> batch;
@@ -45,6 +69,7 @@ void runtime_state::turn(std::int64_t max_wait_ns) {
   node_queue batch = ready_.take_all();
   while (ready_node* n = batch.pop()) enter(*n).resume();
   while (ready_node* n = to_unwind_.pop()) n->ctx->unwind(n->ctx);
+  run_bounced();
 
   auto collect = [this] {
     while (ready_node* n = completed_.pop()) on_completed(*static_cast<op_base*>(n));
@@ -55,7 +80,7 @@ void runtime_state::turn(std::int64_t max_wait_ns) {
   std::int64_t wait = max_wait_ns;
   // completed_ too: a timer that fired above may have cancelled an operation that its driver
   // completed on the spot (epoll and libuv do for a job still queued): do not sleep on it.
-  if (!ready_.empty() || !to_unwind_.empty() || !completed_.empty() ||
+  if (!ready_.empty() || !to_unwind_.empty() || !completed_.empty() || !bounced_.empty() ||
       inbox_pending_.load(std::memory_order_relaxed) || (root_ && root_.done())) {
     // Tasks are ready to run: a zero-timeout poll now would mostly find nothing (one wasted
     // system call per turn on epoll and libuv, an early flush on io_uring). Run them first and
@@ -89,7 +114,7 @@ bool runtime_state::drain(clock::time_point deadline) {
   cancel_all_tasks();
   for (;;) {
     const bool ops_left = stats_.ops_submitted != stats_.ops_completed;
-    const bool queues_empty = ready_.empty() && to_unwind_.empty() && completed_.empty();
+    const bool queues_empty = ready_.empty() && to_unwind_.empty() && completed_.empty() && bounced_.empty();
     if (!ops_left && queues_empty) {
       if (!tasks_) break;
       // Live tasks with nothing in flight and nothing queued wait on something corio cannot

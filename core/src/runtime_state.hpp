@@ -31,6 +31,8 @@ class runtime_state {
   /// One turn: run ready tasks, collect completions, fire timers, wait up to `max_wait_ns`.
   void turn(std::int64_t max_wait_ns);
   void fire_timers();
+  /// Resumes the coroutines transfer() bounced, until none is left (each may bounce again).
+  void run_bounced() noexcept;
   bool drain(clock::time_point deadline);
   void post(std::function<void()> fn);
   runtime_stats snapshot() const noexcept;
@@ -73,6 +75,13 @@ class runtime_state {
   // ---- loop thread only ----
   node_queue ready_;
   node_queue to_unwind_;  ///< scopes (their unwind nodes) whose frames must be destroyed
+  /// Coroutines whose resumption chain hit the stack budget (transfer.hpp), with their scope.
+  /// Reserved at construction: a bounce allocates only past that many at once.
+  struct bounced_resume {
+    std::coroutine_handle<> handle;
+    task_ctx* ctx;
+  };
+  std::vector<bounced_resume> bounced_;
   timer_heap timers_;
   spawn_state* tasks_ = nullptr;
   fd_record* records_ = nullptr;

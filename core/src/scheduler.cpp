@@ -17,6 +17,8 @@ clock::time_point now() noexcept { return clock::now(); }
 
 void schedule(ready_node& n) noexcept { tls_runtime->wake(n); }
 
+void bounce(std::coroutine_handle<> h) noexcept { tls_runtime->bounced_.push_back({h, tls_ctx}); }
+
 void arm_timer(timer_entry& t) {
   tls_runtime->timers_.arm(t);
 }

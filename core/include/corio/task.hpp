@@ -1,9 +1,11 @@
 // corio::task<T>: a lazy, move-only coroutine. Awaiting a task starts it; its result (or the
-// exception it threw) is handed to the awaiter. Resumption uses symmetric transfer, so deep
-// chains of co_await do not grow the stack.
+// exception it threw) is handed to the awaiter. Resumption uses symmetric transfer, bounded by
+// detail::transfer(): deep chains of co_await, and loops of ones that finish at once, do not
+// overflow the stack even where the compiler makes the transfer a real call.
 #pragma once
 
 #include <corio/detail/frame_pool.hpp>
+#include <corio/detail/transfer.hpp>
 
 #include <coroutine>
 #include <exception>
@@ -24,8 +26,8 @@ struct task_promise_base : pooled {  // frames come from the per-thread frame po
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> self) noexcept {
       auto& p = self.promise();
-      if (p.on_final_) return p.on_final_(p.on_final_arg_);
-      return p.continuation_ ? p.continuation_ : std::noop_coroutine();
+      if (p.on_final_) return transfer(p.on_final_(p.on_final_arg_));
+      return p.continuation_ ? transfer(p.continuation_) : std::noop_coroutine();
     }
     void await_resume() const noexcept {}
   };
@@ -108,7 +110,7 @@ class [[nodiscard]] task {
       bool await_ready() const noexcept { return !handle || handle.done(); }
       std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) noexcept {
         handle.promise().continuation_ = caller;
-        return handle;
+        return transfer(handle);
       }
       T await_resume() { return handle.promise().take(); }
     };

@@ -106,7 +106,7 @@ class timeout_awaiter {
     };
     p.on_final_arg_ = this;
     tls_ctx = &scope_;
-    return body_.handle();
+    return transfer(body_.handle());
   }
 
   output await_resume() {

@@ -67,7 +67,7 @@ class when_awaiter {
     start(std::index_sequence_for<T...>{});
     starting_ = false;
     tls_ctx = parent_.ctx;
-    if (remaining_ == 0) return enter(parent_);  // every branch finished without suspending
+    if (remaining_ == 0) return transfer(enter(parent_));  // every branch finished without suspending
     return std::noop_coroutine();
   }
 
