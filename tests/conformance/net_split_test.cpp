@@ -115,4 +115,40 @@ BOOST_AUTO_TEST_CASE(unix_stream_halves) {
   }());
 }
 
+// A branch of when_all that finishes releases its frame at once: the write half it owned sends
+// its FIN while the other branch still runs. Here the other branch waits for the peer's EOF,
+// which the peer sends only after it has seen ours: kept alive until when_all ended, the half
+// would deadlock the pair (the peer's read would time out).
+BOOST_AUTO_TEST_CASE(when_all_branch_that_finishes_releases_its_write_half) {
+  rt.block_on([]() -> task<void> {
+    auto [client, server] = co_await tcp_pair();
+    auto peer = corio::spawn([](tcp_stream s) -> task<std::string> {
+      std::string got;
+      std::array<std::byte, 64> buf;
+      for (;;) {
+        auto n = co_await corio::timeout(5s, s.read(buf));
+        if (!n) co_return "peer read failed: " + n.error().message();
+        if (*n == 0) break;
+        got += text(std::span(buf).first(*n));
+      }
+      (void)co_await s.shutdown();  // our EOF, only once theirs arrived
+      co_return got;
+    }(std::move(server)));
+    auto [rd, wr] = std::move(client).split();
+    auto r = co_await corio::when_all(
+        [](tcp_write_half w) -> task<bool> { co_return bool(co_await w.write_all(bytes("request"))); }(std::move(wr)),
+        [](tcp_read_half& r) -> task<std::size_t> {
+          std::array<std::byte, 16> buf;
+          auto n = co_await corio::timeout(10s, r.read(buf));
+          co_return n ? *n : 999;
+        }(rd));
+    BOOST_REQUIRE(r);
+    BOOST_CHECK(std::get<0>(*r));
+    BOOST_CHECK_EQUAL(std::get<1>(*r), 0u);  // the peer's EOF reached the reading branch
+    auto got = co_await peer;
+    BOOST_REQUIRE(got);
+    BOOST_CHECK_EQUAL(*got, "request");
+  }());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

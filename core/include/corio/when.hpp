@@ -1,7 +1,8 @@
 // when_any / when_all: run several awaitables concurrently within the awaiting task.
 // Each awaitable runs as a branch in its own cancellation scope. when_any cancels the losers
 // as soon as one finishes and waits until every branch has let go of its buffers before it
-// returns; a loser that completed anyway keeps its value (nothing is dropped).
+// returns; a loser that completed anyway keeps its value (nothing is dropped). A branch's frame,
+// and what it owns (a write half whose drop sends FIN), is released as soon as it finishes.
 #pragma once
 
 #include <corio/detail/scheduler.hpp>
@@ -12,6 +13,7 @@
 #include <array>
 #include <cerrno>
 #include <cstddef>
+#include <exception>
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -78,7 +80,7 @@ class when_awaiter {
     if constexpr (Any) {
       when_any_result<T...> r;
       r.index = winner_;
-      collect(r.values, std::index_sequence_for<T...>{});
+      r.values = std::move(values_);  // a branch's slot is empty unless it finished
       return result<out>(std::move(r));
     } else {
       return result<out>(take_all(std::index_sequence_for<T...>{}));
@@ -104,6 +106,7 @@ class when_awaiter {
     auto& p = std::get<I>(bodies_).promise();
     p.on_final_ = [](void* arg) noexcept -> std::coroutine_handle<> {
       auto* sl = static_cast<slot*>(arg);
+      sl->owner->template harvest<I>();
       return sl->owner->on_branch_end(*sl);
     };
     p.on_final_arg_ = &s;
@@ -114,6 +117,22 @@ class when_awaiter {
     tls_ctx = &s.scope;
     std::get<I>(bodies_).handle().resume();
     tls_ctx = parent_.ctx;
+  }
+
+  /// Branch I ran to its end: keep its value (or exception) and free its frame now, not when
+  /// the last branch ends (the frame is suspended at its final point: destroying it is allowed).
+  template <std::size_t I>
+  void harvest() noexcept {
+    auto& body = std::get<I>(bodies_);
+    auto& promise = body.promise();
+    if (promise.error_) {
+      errors_[I] = std::exchange(promise.error_, nullptr);
+    } else if constexpr (std::is_void_v<std::tuple_element_t<I, std::tuple<T...>>>) {
+      std::get<I>(values_).emplace();
+    } else {
+      std::get<I>(values_).emplace(promise.take());
+    }
+    body = {};
   }
 
   std::coroutine_handle<> on_branch_end(slot& s) noexcept {
@@ -157,30 +176,18 @@ class when_awaiter {
   void rethrow_if() {
     if (!slots_[I].finished) return;
     if (Any && I != winner_) return;  // a loser's exception is dropped with the loser
-    std::get<I>(bodies_).promise().rethrow_if_failed();
+    if (errors_[I]) std::rethrow_exception(errors_[I]);
   }
 
-  template <std::size_t I>
-  auto take_one() {
-    using V = std::tuple_element_t<I, std::tuple<T...>>;
-    if constexpr (std::is_void_v<V>) {
-      return std::monostate{};
-    } else {
-      return std::get<I>(bodies_).promise().take();
-    }
-  }
-  template <class Tuple, std::size_t... I>
-  void collect(Tuple& values, std::index_sequence<I...>) {
-    ((slots_[I].finished && !std::get<I>(bodies_).promise().error_ ? (void)std::get<I>(values).emplace(take_one<I>())
-                                                                    : (void)0),
-     ...);
-  }
   template <std::size_t... I>
   std::tuple<branch_value_t<T>...> take_all(std::index_sequence<I...>) {
-    return std::tuple<branch_value_t<T>...>(take_one<I>()...);
+    return std::tuple<branch_value_t<T>...>(std::move(*std::get<I>(values_))...);
   }
 
   std::tuple<task<T>...> bodies_;
+  /// What each finished branch produced (harvest): its value, or the exception it threw.
+  std::tuple<std::optional<branch_value_t<T>>...> values_;
+  std::array<std::exception_ptr, count> errors_{};
   std::array<slot, count> slots_{};
   ready_node parent_;
   std::size_t remaining_ = count;
