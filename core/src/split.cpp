@@ -9,4 +9,12 @@ void shutdown_write_now(fd_record* r) noexcept {
   ::shutdown(r->fd, SHUT_WR);
 }
 
+void arm_reset(fd_record* r) noexcept {
+  // Fails only on a descriptor that is not a socket: then the close is a plain one.
+  ::linger l{};
+  l.l_onoff = 1;
+  l.l_linger = 0;
+  ::setsockopt(r->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
 }  // namespace corio::detail

@@ -151,4 +151,76 @@ BOOST_AUTO_TEST_CASE(when_all_branch_that_finishes_releases_its_write_half) {
   }());
 }
 
+// abort(): RST instead of FIN, on a whole stream.
+BOOST_AUTO_TEST_CASE(abort_resets_the_peer) {
+  rt.block_on([]() -> task<void> {
+    auto [client, server] = co_await tcp_pair();
+    BOOST_CHECK(co_await client.write_all(bytes("x")));
+    client.abort();
+    BOOST_CHECK(!client.valid());
+    std::array<std::byte, 8> buf;
+    std::error_code seen;
+    for (int i = 0; i < 3 && !seen; ++i) {  // the byte may arrive before the reset
+      auto n = co_await corio::timeout(5s, server.read(buf));
+      if (!n) seen = n.error();
+      else if (*n == 0) break;
+    }
+    BOOST_CHECK_MESSAGE(seen == std::errc::connection_reset, seen.message());
+  }());
+}
+
+// Aborting a write half sends no FIN; once the read half aborts too, the peer gets RST.
+BOOST_AUTO_TEST_CASE(aborting_both_halves_resets_without_fin) {
+  rt.block_on([]() -> task<void> {
+    auto [client, server] = co_await tcp_pair();
+    auto [rd, wr] = std::move(client).split();
+    wr.abort();
+    BOOST_CHECK(!wr.valid());
+    std::array<std::byte, 8> buf;
+    auto early = co_await corio::timeout(200ms, server.read(buf));
+    BOOST_REQUIRE(!early);  // neither FIN (a 0 read) nor anything else yet
+    BOOST_CHECK(early.error() == corio::make_error_code(corio::errc::timed_out));
+    rd.abort();
+    auto n = co_await corio::timeout(5s, server.read(buf));
+    BOOST_REQUIRE(!n);
+    BOOST_CHECK_MESSAGE(n.error() == std::errc::connection_reset, n.error().message());
+  }());
+}
+
+// The TCP socket options work on both halves (they share one socket).
+BOOST_AUTO_TEST_CASE(socket_options_on_halves) {
+  rt.block_on([]() -> task<void> {
+    auto [client, server] = co_await tcp_pair();
+    auto [rd, wr] = std::move(client).split();
+    BOOST_CHECK(rd.set_nodelay(true));
+    auto on = wr.nodelay();
+    BOOST_REQUIRE(on);
+    BOOST_CHECK(*on);
+    BOOST_CHECK(wr.set_nodelay(false));
+    BOOST_CHECK(!*rd.nodelay());
+    BOOST_CHECK(wr.set_keepalive(10s, 2s, 3));
+    BOOST_CHECK(rd.disable_keepalive());
+    BOOST_CHECK(wr.set_keepalive(0s, 2s, 3).error() == corio::make_error_code(corio::errc::invalid_argument));
+    BOOST_CHECK(rd.set_linger(std::chrono::seconds(70000)).error() ==
+                corio::make_error_code(corio::errc::invalid_argument));
+    // set_linger(0s) on a half arms the reset of the one socket both halves share.
+    BOOST_CHECK(rd.set_linger(0s));
+    ::linger l{};
+    ::socklen_t len = sizeof(l);
+    BOOST_REQUIRE_EQUAL(::getsockopt(wr.native_handle(), SOL_SOCKET, SO_LINGER, &l, &len), 0);
+    BOOST_CHECK_EQUAL(l.l_onoff, 1);
+    BOOST_CHECK_EQUAL(l.l_linger, 0);
+    auto moved = std::move(rd);
+    BOOST_CHECK(rd.set_nodelay(true).error() == corio::make_error_code(corio::errc::closed_handle));
+    BOOST_CHECK(rd.nodelay().error() == corio::make_error_code(corio::errc::closed_handle));
+    // Dropping the write half sends FIN; the close (when `moved` goes) then sends RST: the
+    // peer first sees end-of-stream, then its writes fail.
+    { auto gone = std::move(wr); }
+    std::array<std::byte, 8> buf;
+    auto n = co_await corio::timeout(5s, server.read(buf));
+    BOOST_REQUIRE(n);
+    BOOST_CHECK_EQUAL(*n, 0u);
+  }());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

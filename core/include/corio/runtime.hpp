@@ -24,7 +24,7 @@ struct runtime_stats {
   std::uint64_t ops_in_flight = 0;   ///< submitted and not yet completed
   std::uint64_t tasks_spawned = 0;
   std::uint64_t tasks_live = 0;      ///< spawned tasks not yet finished
-  std::uint64_t fds_owned = 0;       ///< descriptors owned by handles of this runtime
+  std::uint64_t fds_owned = 0;       ///< descriptors not yet closed: owned by handles, or their close pending (see closes_pending)
   std::uint64_t closes_pending = 0;  ///< closes queued or in flight
   std::uint64_t closes_forced = 0;   ///< closed synchronously past a shutdown deadline
   std::uint64_t timers_armed = 0;

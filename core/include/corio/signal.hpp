@@ -6,6 +6,7 @@
 #include <corio/result.hpp>
 #include <corio/task.hpp>
 
+#include <csignal>  // SIGINT, SIGTERM... for the callers' signal lists
 #include <initializer_list>
 
 namespace corio {

@@ -14,10 +14,26 @@ namespace corio {
 namespace detail {
 /// shutdown(SHUT_WR) now: what dropping a write half does.
 void shutdown_write_now(fd_record* r) noexcept;
+/// SO_LINGER with a zero timeout: the descriptor's close sends RST instead of FIN (abort()).
+void arm_reset(fd_record* r) noexcept;
+
+/// What a half adds for its stream type: Stream::half_options<Half> when the stream names one
+/// (tcp_stream: its socket options), else nothing.
+template <class Stream, class Half>
+struct half_options_of {
+  struct type {};
+};
+template <class Stream, class Half>
+  requires requires { typename Stream::template half_options<Half>; }
+struct half_options_of<Stream, Half> {
+  using type = typename Stream::template half_options<Half>;
+};
 }  // namespace detail
 
+/// The read half. Dropping it lets go of its owner only; abort() resets the connection.
 template <class Stream>
-class read_half : public stream_reader<read_half<Stream>> {
+class read_half : public stream_reader<read_half<Stream>>,
+                  public detail::half_options_of<Stream, read_half<Stream>>::type {
  public:
   read_half() noexcept = default;
   explicit read_half(detail::fd_handle h) noexcept : h_(std::move(h)) {}
@@ -29,6 +45,14 @@ class read_half : public stream_reader<read_half<Stream>> {
   int native_handle() const noexcept { return h_.native(); }
   detail::fd_handle take_handle() && noexcept { return std::move(h_); }
 
+  /// Arms a reset and lets go: once every owner (the other half too) is gone, the connection
+  /// closes with RST instead of FIN. Leaves this half empty.
+  void abort() noexcept {
+    if (!h_.valid()) return;
+    detail::arm_reset(h_.record());
+    h_.reset();
+  }
+
  private:
   detail::fd_handle h_;
 };
@@ -36,7 +60,8 @@ class read_half : public stream_reader<read_half<Stream>> {
 /// The write half. Dropping it sends FIN (shutdown(SHUT_WR)) — any write it issued has
 /// completed by then, since the task awaiting it is gone — while the read half keeps reading.
 template <class Stream>
-class write_half : public stream_writer<write_half<Stream>> {
+class write_half : public stream_writer<write_half<Stream>>,
+                   public detail::half_options_of<Stream, write_half<Stream>>::type {
  public:
   write_half() noexcept = default;
   explicit write_half(detail::fd_handle h) noexcept : h_(std::move(h)) {}
@@ -54,6 +79,15 @@ class write_half : public stream_writer<write_half<Stream>> {
   bool valid() const noexcept { return h_.valid(); }
   int native_handle() const noexcept { return h_.native(); }
   detail::fd_handle take_handle() && noexcept { return std::move(h_); }
+
+  /// Lets go without sending FIN, and arms a reset: once every owner (the read half too) is
+  /// gone, the connection closes with RST. What a proxy does when either side fails. Leaves
+  /// this half empty.
+  void abort() noexcept {
+    if (!h_.valid()) return;
+    detail::arm_reset(h_.record());
+    h_.reset();
+  }
 
  private:
   void finish() noexcept {

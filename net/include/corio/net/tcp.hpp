@@ -2,6 +2,7 @@
 #pragma once
 
 #include <corio/net/detail/stream_socket.hpp>
+#include <corio/net/detail/tcp_options.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -12,9 +13,15 @@ namespace corio::net {
 
 /// A connected TCP stream. Move-only; dropping it closes the connection asynchronously.
 /// Stream operations (read, write, write_all, read_exact, readv, writev, shutdown, closed)
-/// come from corio/stream.hpp; every one works with timeout() and task cancellation.
-class tcp_stream : public detail::stream_socket<tcp_stream> {
+/// come from corio/stream.hpp; every one works with timeout() and task cancellation. The
+/// socket options (set_nodelay, set_keepalive, disable_keepalive, set_linger) come from
+/// detail::tcp_options, and both split halves have them too.
+class tcp_stream : public detail::stream_socket<tcp_stream>, public detail::tcp_options<tcp_stream> {
  public:
+  /// What split halves add to their reads and writes: the same socket options.
+  template <class Half>
+  using half_options = detail::tcp_options<Half>;
+
   tcp_stream() noexcept = default;
   /// Takes ownership of a descriptor record (what accept, split and reunite use).
   explicit tcp_stream(detail::fd_handle h) noexcept : stream_socket(std::move(h)) {}
@@ -25,19 +32,6 @@ class tcp_stream : public detail::stream_socket<tcp_stream> {
   /// Resolves `host` (corio/net/resolve.hpp) and tries each address in turn, in the resolver's
   /// order, until one connects. Errors: the resolver's, or the last address's connect error.
   static task<result<tcp_stream>> connect(std::string host, std::uint16_t port);
-
-  /// TCP_NODELAY: send small writes at once instead of coalescing them (Nagle off).
-  result<void> set_nodelay(bool on = true) noexcept;
-  result<bool> nodelay() const noexcept;
-  /// SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT: probe after `idle` without
-  /// traffic, every `interval`, give up after `count` unanswered probes. Values must be
-  /// >= 1 (seconds, count) and fit the kernel's limits, else errc::invalid_argument.
-  result<void> set_keepalive(std::chrono::seconds idle, std::chrono::seconds interval, int count) noexcept;
-  /// Turns SO_KEEPALIVE off.
-  result<void> disable_keepalive() noexcept;
-  /// SO_LINGER: nullopt restores the default; a zero timeout makes the next close send RST
-  /// (a reset) instead of FIN.
-  result<void> set_linger(std::optional<std::chrono::seconds> timeout) noexcept;
 };
 
 /// A listening TCP socket.

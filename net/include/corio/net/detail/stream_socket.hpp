@@ -137,6 +137,16 @@ class stream_socket : public socket_base, public stream_reader<Self>, public str
     return corio::split(std::move(static_cast<Self&>(*this)));
   }
 
+  /// Closes with RST instead of FIN (SO_LINGER 0), once every owner (shares, halves) has let
+  /// go: at once if this was the only one. The peer's pending and next reads fail with
+  /// ECONNRESET (on a Unix stream: end-of-stream, or ECONNRESET if it sent data we did not
+  /// read). Leaves this stream empty.
+  void abort() noexcept {
+    if (!h_.valid()) return;
+    corio::detail::arm_reset(h_.record());
+    h_.reset();
+  }
+
   /// Sends FIN, reads and discards until the peer's end-of-stream or `deadline`, then closes.
   /// Leaves this stream empty.
   task<result<close_outcome>> graceful_close(std::chrono::steady_clock::time_point deadline) {
