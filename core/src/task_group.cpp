@@ -41,6 +41,7 @@ task<void> task_group::join() {
 
 task<bool> task_group::shutdown(std::chrono::steady_clock::time_point deadline) {
   std::shared_ptr<state> s = state_;
+  s->stop.request_stop();
   if (!s->members.empty()) {
     co_await timeout(deadline - std::chrono::steady_clock::now(), join_awaiter(s.get()));
   }

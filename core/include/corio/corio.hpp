@@ -8,6 +8,7 @@
 #include <corio/signal.hpp>
 #include <corio/spawn.hpp>
 #include <corio/split.hpp>
+#include <corio/stop.hpp>
 #include <corio/stream.hpp>
 #include <corio/task.hpp>
 #include <corio/task_group.hpp>

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <corio/spawn.hpp>
+#include <corio/stop.hpp>
 #include <corio/time.hpp>
 
 #include <chrono>
@@ -18,6 +19,7 @@ class task_group {
     std::list<join_handle<void>> members;
     detail::ready_node* joiner = nullptr;
     std::exception_ptr first_error;
+    stop_source stop;
   };
 
  public:
@@ -42,12 +44,23 @@ class task_group {
     for (auto& h : state_->members) h.cancel();
   }
 
+  /// Asks the members to stop, without cancelling anything: every wait on get_stop_token()
+  /// ends (an idle connection racing its read against it leaves at once); work in progress
+  /// goes on. shutdown() does this first.
+  void request_stop() noexcept { state_->stop.request_stop(); }
+  bool stop_requested() const noexcept { return state_->stop.stop_requested(); }
+  /// The token members race against where they can stop cleanly:
+  /// `co_await corio::when_any(stream.read(buf), token.wait())`.
+  corio::stop_token get_stop_token() const noexcept { return state_->stop.token(); }
+
   /// Waits until every member has finished; rethrows the first exception a member threw.
   task<void> join();
 
-  /// Waits for the members until `deadline`, then cancels those left and waits for them to let
-  /// go. True if every member finished on its own in time.
+  /// Requests stop, waits for the members until `deadline`, then cancels those left and waits
+  /// for them to let go. True if every member finished on its own in time.
   task<bool> shutdown(std::chrono::steady_clock::time_point deadline);
+  /// The same with a deadline `d` from now.
+  task<bool> shutdown(std::chrono::nanoseconds d) { return shutdown(std::chrono::steady_clock::now() + d); }
 
  private:
   /// Leaves the group when the member's frame goes, whether it finished or was cancelled.
