@@ -1,0 +1,168 @@
+// A TCP proxy: every client connection gets its own upstream connection, and bytes are copied
+// both ways at once.
+//   tcp_proxy --upstream HOST:PORT [--host H] [--port P] [--connect-timeout-ms N]
+//             [--idle-timeout-ms N] [--buffer N] [--max-conns N]
+// Prints "listening on ADDRESS" once bound. Per pair:
+// - both streams are split; one task copies client -> upstream, another upstream -> client;
+// - end-of-stream one way is passed on as a half-close (FIN) while the other way goes on;
+// - an error either way (a reset, a failed write) resets both connections (RST), at once;
+// - no byte either way for --idle-timeout-ms resets both; an upstream that does not accept
+//   within --connect-timeout-ms (or refuses) resets the client.
+// Accepting backs off on EMFILE. SIGINT/SIGTERM stops accepting and gives open pairs 10 s.
+#include <corio/corio.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace net = corio::net;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct options {
+  std::string host = "127.0.0.1";
+  int port = 9000;
+  std::string upstream;
+  std::chrono::milliseconds connect_timeout = 5s;
+  std::chrono::milliseconds idle_timeout = 300s;
+  std::size_t buffer = 64 * 1024;
+  std::size_t max_conns = 10000;
+};
+
+/// What the two directions of a pair share: the stop that ends both on an error, and when a
+/// byte last moved (the idle timeout is about the pair, not one direction).
+struct pair_state {
+  corio::stop_source failed;
+  std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
+};
+
+/// Copies from `from` to `to` until end-of-stream (then `to` is dropped: FIN to its peer) or a
+/// failure (then both directions stop, and every half is aborted: RST on both connections).
+corio::task<void> pump(net::tcp_read_half from, net::tcp_write_half to, pair_state& pair, const options& opt) {
+  std::vector<std::byte> buf(opt.buffer);
+  auto stop = pair.failed.token();
+  for (;;) {
+    auto r = co_await corio::when_any(from.read(buf), stop.wait(), corio::sleep_for(opt.idle_timeout));
+    if (!r) break;  // this task was cancelled (the shutdown deadline)
+    // The read may have lost the race and still brought data (data wins): look at it first.
+    if (auto& got = std::get<0>(r->values)) {
+      if (!*got) break;  // a read error: reset both ways
+      const std::size_t n = **got;
+      if (n == 0) co_return;  // end-of-stream: dropping `to` passes it on
+      pair.last_activity = std::chrono::steady_clock::now();
+      if (!co_await to.write_all(std::span(buf).first(n))) break;
+      continue;
+    }
+    if (r->index == 1) break;  // the other direction failed
+    if (std::chrono::steady_clock::now() - pair.last_activity >= opt.idle_timeout) break;  // idle both ways
+  }
+  pair.failed.request_stop();
+  from.abort();
+  to.abort();
+}
+
+corio::task<void> serve(net::tcp_stream client, net::address upstream, const options& opt) {
+  auto up = co_await corio::timeout(opt.connect_timeout, net::tcp_stream::connect(upstream));
+  if (!up) {
+    client.abort();  // refused, unreachable or too slow: the client sees a reset
+    co_return;
+  }
+  (void)client.set_nodelay();
+  (void)up->set_nodelay();
+  auto [client_rd, client_wr] = std::move(client).split();
+  auto [up_rd, up_wr] = std::move(*up).split();
+  pair_state pair;
+  // when_all frees a finished direction's frame at once: its write half's FIN goes out then.
+  (void)co_await corio::when_all(pump(std::move(client_rd), std::move(up_wr), pair, opt),
+                                 pump(std::move(up_rd), std::move(client_wr), pair, opt));
+}
+
+bool out_of_resources(const std::error_code& e) {
+  return e == std::errc::too_many_files_open || e == std::errc::too_many_files_open_in_system ||
+         e == std::errc::no_buffer_space || e == std::errc::not_enough_memory;
+}
+
+corio::task<void> accept_loop(net::tcp_listener& listener, net::address upstream, corio::task_group& pairs,
+                              const options& opt) {
+  bool starved = false;
+  for (;;) {
+    auto conn = co_await listener.accept();
+    if (!conn) {
+      if (out_of_resources(conn.error())) {  // the client waits in the backlog; do not spin
+        if (!starved) std::fprintf(stderr, "accept: %s; backing off\n", conn.error().message().c_str());
+        starved = true;
+        co_await corio::sleep_for(50ms);
+      }
+      continue;
+    }
+    starved = false;
+    if (pairs.size() >= opt.max_conns) {
+      conn->stream.abort();
+      continue;
+    }
+    pairs.spawn(serve(std::move(conn->stream), upstream, opt));
+  }
+}
+
+corio::task<int> run(options opt) {
+  auto signals = corio::signal_set::create({SIGINT, SIGTERM});
+  if (!signals) {
+    std::fprintf(stderr, "signals: %s\n", signals.error().message().c_str());
+    co_return 1;
+  }
+  auto upstream = net::address::parse(opt.upstream);
+  auto where = net::address::parse(opt.host + ":" + std::to_string(opt.port));
+  if (!upstream || !where) {
+    std::fprintf(stderr, "bad address: %s\n", !upstream ? opt.upstream.c_str() : opt.host.c_str());
+    co_return 2;
+  }
+  auto listener = net::tcp_listener::bind(*where);
+  if (!listener) {
+    std::fprintf(stderr, "bind %s: %s\n", where->to_string().c_str(), listener.error().message().c_str());
+    co_return 1;
+  }
+  std::printf("listening on %s\n", listener->local_address()->to_string().c_str());
+  std::fflush(stdout);
+
+  corio::task_group pairs;
+  co_await corio::when_any(accept_loop(*listener, *upstream, pairs, opt), signals->wait());
+  (void)co_await listener->close();
+  std::printf("signal received: %zu pair(s) open\n", pairs.size());
+  std::fflush(stdout);
+  const bool clean = co_await pairs.shutdown(10s);
+  std::printf("shutdown %s\n", clean ? "clean" : "cut at the deadline");
+  co_return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  options opt;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--upstream" && has_value) opt.upstream = argv[++i];
+    else if (arg == "--host" && has_value) opt.host = argv[++i];
+    else if (arg == "--port" && has_value) opt.port = std::atoi(argv[++i]);
+    else if (arg == "--connect-timeout-ms" && has_value) opt.connect_timeout = std::chrono::milliseconds(std::atol(argv[++i]));
+    else if (arg == "--idle-timeout-ms" && has_value) opt.idle_timeout = std::chrono::milliseconds(std::atol(argv[++i]));
+    else if (arg == "--buffer" && has_value) opt.buffer = std::strtoul(argv[++i], nullptr, 10);
+    else if (arg == "--max-conns" && has_value) opt.max_conns = std::strtoul(argv[++i], nullptr, 10);
+    else {
+      opt.upstream.clear();
+      break;
+    }
+  }
+  if (opt.upstream.empty() || opt.buffer == 0) {
+    std::fprintf(stderr,
+                 "usage: %s --upstream HOST:PORT [--host H] [--port P] [--connect-timeout-ms N] "
+                 "[--idle-timeout-ms N] [--buffer N] [--max-conns N]\n",
+                 argv[0]);
+    return 2;
+  }
+  corio::runtime rt;
+  return rt.block_on(run(opt));
+}

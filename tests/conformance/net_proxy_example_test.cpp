@@ -1,0 +1,223 @@
+// examples/tcp_proxy, run as a separate process between a client and an upstream that both
+// live in this test's runtime: checksummed streams both ways at once, a half-close passed on,
+// resets passed on from either side, a refused upstream, and the proxy's descriptors back to
+// their count.
+#include "child_process.hpp"
+#include "net_support.hpp"
+
+#include <dirent.h>
+
+using namespace corio_test;
+using namespace corio_net_test;
+
+namespace {
+
+const std::string examples = CORIO_EXAMPLES_DIR;
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr std::size_t stream_bytes = 16 << 20;
+#else
+constexpr std::size_t stream_bytes = 100 << 20;
+#endif
+
+/// The proxy in front of `upstream`, started and bound.
+struct proxy_process {
+  explicit proxy_process(const std::string& upstream, std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{examples + "/tcp_proxy", "--port", "0", "--upstream", upstream};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    proc = std::make_unique<child>(argv, true);
+    auto line = proc->first_line(10s);
+    BOOST_REQUIRE_MESSAGE(line.starts_with("listening on "), "tcp_proxy printed '" << line << "'");
+    where = *address::parse(line.substr(13));
+  }
+  std::size_t open_fds() const {
+    std::size_t n = 0;
+    if (DIR* d = ::opendir(("/proc/" + std::to_string(proc->pid()) + "/fd").c_str())) {
+      while (::readdir(d)) ++n;
+      ::closedir(d);
+    }
+    return n;
+  }
+  /// Waits (up to 10 s) until the proxy holds `n` descriptors; returns what it holds then.
+  std::size_t settle_at(std::size_t n) const {
+    for (int i = 0; i < 1000 && open_fds() != n; ++i) ::usleep(10'000);
+    return open_fds();
+  }
+  std::unique_ptr<child> proc;
+  address where;
+};
+
+/// Writes all of `data`, then half-closes; true if every byte went.
+task<bool> send_all_then_fin(tcp_write_half w, std::span<const std::byte> data) {
+  for (std::size_t off = 0; off < data.size();) {
+    const std::size_t n = std::min<std::size_t>(256 * 1024, data.size() - off);
+    if (!co_await w.write_all(data.subspan(off, n))) co_return false;
+    off += n;
+  }
+  co_return true;  // dropping w sends FIN
+}
+
+/// Reads until end-of-stream (or an error, or 60 s); the FNV checksum and count of the bytes.
+task<std::pair<std::uint64_t, std::size_t>> checksum_until_eof(tcp_read_half& r) {
+  std::uint64_t h = 1469598103934665603ull;
+  std::size_t total = 0;
+  std::vector<std::byte> buf(256 * 1024);
+  for (;;) {
+    auto n = co_await corio::timeout(60s, r.read(buf));
+    if (!n || *n == 0) break;
+    for (std::size_t i = 0; i < *n; ++i) h = (h ^ static_cast<std::uint8_t>(buf[i])) * 1099511628211ull;
+    total += *n;
+  }
+  co_return std::pair{h, total};
+}
+
+/// Reads until the peer closes; the error if it was one (reset), else {}.
+task<std::error_code> read_until_closed(tcp_stream& s, std::chrono::seconds limit = 10s) {
+  std::array<std::byte, 4096> buf;
+  for (;;) {
+    auto n = co_await corio::timeout(limit, s.read(buf));
+    if (!n) co_return n.error();
+    if (*n == 0) co_return std::error_code{};
+  }
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(net_proxy_example, runtime_fixture)
+
+// stream_bytes each way at the same time, every byte checked; both half-closes pass through.
+BOOST_AUTO_TEST_CASE(streams_both_ways_at_once) {
+  if (::access((examples + "/tcp_proxy").c_str(), X_OK) != 0) return skip("tcp_proxy is not built");
+  std::unique_ptr<proxy_process> started;  // bound inside the loop: a listener needs a runtime
+  std::size_t fds_idle = 0;
+  const auto up_data = random_bytes(stream_bytes, 1), down_data = random_bytes(stream_bytes, 2);
+  rt.block_on([&]() -> task<void> {
+    auto upstream = loopback_listener();
+    started = std::make_unique<proxy_process>(upstream.local_address()->to_string());
+    auto& proxy = *started;
+    fds_idle = proxy.open_fds();
+    auto server_side = corio::spawn([](tcp_listener& l, std::span<const std::byte> out) -> task<std::pair<std::uint64_t, std::size_t>> {
+      auto conn = co_await l.accept();
+      BOOST_REQUIRE(conn);
+      auto [rd, wr] = std::move(conn->stream).split();
+      auto sent = corio::spawn(send_all_then_fin(std::move(wr), out));
+      auto got = co_await checksum_until_eof(rd);
+      BOOST_CHECK(co_await sent);
+      co_return got;
+    }(upstream, down_data));
+    auto client = co_await tcp_stream::connect(proxy.where);
+    BOOST_REQUIRE(client);
+    auto [rd, wr] = std::move(*client).split();
+    auto sent = corio::spawn(send_all_then_fin(std::move(wr), up_data));
+    auto down = co_await checksum_until_eof(rd);
+    auto sent_ok = co_await sent;
+    BOOST_CHECK(sent_ok && *sent_ok);
+    auto up = co_await server_side;
+    BOOST_REQUIRE(up);
+    BOOST_CHECK_EQUAL(up->second, up_data.size());
+    BOOST_CHECK_EQUAL(up->first, checksum(up_data));
+    BOOST_CHECK_EQUAL(down.second, down_data.size());
+    BOOST_CHECK_EQUAL(down.first, checksum(down_data));
+  }());
+  BOOST_CHECK_EQUAL(started->settle_at(fds_idle), fds_idle);
+}
+
+// The upstream answers only after the client's EOF: the half-close must pass through while
+// the other direction stays open.
+BOOST_AUTO_TEST_CASE(half_close_is_passed_on) {
+  if (::access((examples + "/tcp_proxy").c_str(), X_OK) != 0) return skip("tcp_proxy is not built");
+  rt.block_on([&]() -> task<void> {
+    auto upstream = loopback_listener();
+    proxy_process proxy(upstream.local_address()->to_string());
+    auto server_side = corio::spawn([](tcp_listener& l) -> task<std::string> {
+      auto conn = co_await l.accept();
+      BOOST_REQUIRE(conn);
+      std::string got;
+      std::array<std::byte, 256> buf;
+      for (;;) {
+        auto n = co_await corio::timeout(10s, conn->stream.read(buf));
+        if (!n) co_return "upstream read failed: " + n.error().message();
+        if (*n == 0) break;
+        got += text(std::span(buf).first(*n));
+      }
+      BOOST_CHECK(co_await conn->stream.write_all(bytes("answer to " + got)));
+      co_return got;
+    }(upstream));
+    auto client = co_await tcp_stream::connect(proxy.where);
+    BOOST_REQUIRE(client);
+    BOOST_REQUIRE(co_await client->write_all(bytes("question")));
+    BOOST_REQUIRE(co_await client->shutdown());
+    std::string answer;
+    std::array<std::byte, 256> buf;
+    for (;;) {
+      auto n = co_await corio::timeout(10s, client->read(buf));
+      if (!n || *n == 0) break;
+      answer += text(std::span(buf).first(*n));
+    }
+    BOOST_CHECK_EQUAL(answer, "answer to question");
+    auto asked = co_await server_side;
+    BOOST_REQUIRE(asked);
+    BOOST_CHECK_EQUAL(*asked, "question");
+  }());
+}
+
+// A reset on either side reaches the other side as a reset, not as a clean end.
+BOOST_AUTO_TEST_CASE(resets_are_passed_on_both_ways) {
+  if (::access((examples + "/tcp_proxy").c_str(), X_OK) != 0) return skip("tcp_proxy is not built");
+  std::unique_ptr<proxy_process> started;
+  std::size_t fds_idle = 0;
+  rt.block_on([&]() -> task<void> {
+    auto upstream = loopback_listener();
+    started = std::make_unique<proxy_process>(upstream.local_address()->to_string());
+    auto& proxy = *started;
+    fds_idle = proxy.open_fds();
+    for (bool client_resets : {true, false}) {
+      auto client = co_await tcp_stream::connect(proxy.where);
+      BOOST_REQUIRE(client);
+      BOOST_REQUIRE(co_await client->write_all(bytes("hello")));
+      auto conn = co_await corio::timeout(10s, upstream.accept());
+      BOOST_REQUIRE(conn);
+      std::array<std::byte, 16> buf;
+      BOOST_REQUIRE(co_await corio::timeout(10s, conn->stream.read_exact(std::span(buf).first(5))));
+      BOOST_REQUIRE(co_await conn->stream.write_all(bytes("world")));
+      BOOST_REQUIRE(co_await corio::timeout(10s, client->read_exact(std::span(buf).first(5))));
+      tcp_stream& resetter = client_resets ? *client : conn->stream;
+      tcp_stream& other = client_resets ? conn->stream : *client;
+      resetter.abort();
+      auto e = co_await read_until_closed(other);
+      BOOST_CHECK_MESSAGE(e == std::errc::connection_reset,
+                          (client_resets ? "upstream" : "client") << " saw: " << (e ? e.message() : "a clean end"));
+    }
+  }());
+  BOOST_CHECK_EQUAL(started->settle_at(fds_idle), fds_idle);
+}
+
+// An upstream nobody listens on: the client is reset at once; the proxy keeps serving.
+BOOST_AUTO_TEST_CASE(refused_upstream_resets_the_client) {
+  if (::access((examples + "/tcp_proxy").c_str(), X_OK) != 0) return skip("tcp_proxy is not built");
+  std::unique_ptr<proxy_process> started;
+  std::size_t fds_idle = 0;
+  rt.block_on([&]() -> task<void> {
+    std::string closed_port;
+    {
+      auto l = loopback_listener();
+      closed_port = l.local_address()->to_string();
+    }  // closed: connecting there is refused
+    started = std::make_unique<proxy_process>(closed_port, std::vector<std::string>{"--connect-timeout-ms", "2000"});
+    auto& proxy = *started;
+    fds_idle = proxy.open_fds();
+    for (int i = 0; i < 3; ++i) {
+      auto client = co_await tcp_stream::connect(proxy.where);
+      BOOST_REQUIRE(client);
+      const auto t0 = std::chrono::steady_clock::now();
+      auto e = co_await read_until_closed(*client);
+      BOOST_CHECK_MESSAGE(e == std::errc::connection_reset, "client saw: " << (e ? e.message() : "a clean end"));
+      BOOST_CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+    }
+  }());
+  BOOST_CHECK_EQUAL(started->settle_at(fds_idle), fds_idle);
+  started->proc->signal(SIGTERM);
+  BOOST_CHECK_EQUAL(started->proc->wait(15s), 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
