@@ -1,7 +1,7 @@
 // An HTTP/1.1 server: keep-alive, pipelining, Content-Length bodies, a file route, limits on
 // everything a client controls, and a graceful shutdown on SIGINT/SIGTERM.
 //   http_server [--host H] [--port P] [--root DIR] [--header-timeout-ms N] [--idle-timeout-ms N]
-//               [--max-body N] [--max-conns N]
+//               [--max-body N] [--max-conns N] [--queue-entries N]
 // Prints "listening on ADDRESS" once bound. Routes:
 //   GET|HEAD /  and  /plaintext    "Hello, World!"
 //   GET|HEAD /files/NAME           the file DIR/NAME (--root), streamed through corio::fs
@@ -40,6 +40,7 @@ struct options {
   std::chrono::milliseconds idle_timeout = 60s;
   std::size_t max_body = 1 << 20;
   std::size_t max_conns = 10000;
+  corio::runtime_options runtime;  // --queue-entries: the io_uring ring's size
 };
 
 constexpr std::size_t max_head = 8 * 1024;
@@ -424,14 +425,15 @@ int main(int argc, char** argv) {
     else if (arg == "--idle-timeout-ms" && has_value) opt.idle_timeout = std::chrono::milliseconds(std::atol(argv[++i]));
     else if (arg == "--max-body" && has_value) opt.max_body = std::strtoul(argv[++i], nullptr, 10);
     else if (arg == "--max-conns" && has_value) opt.max_conns = std::strtoul(argv[++i], nullptr, 10);
+    else if (arg == "--queue-entries" && has_value) opt.runtime.queue_entries = unsigned(std::strtoul(argv[++i], nullptr, 10));
     else {
       std::fprintf(stderr,
                    "usage: %s [--host H] [--port P] [--root DIR] [--header-timeout-ms N] [--idle-timeout-ms N] "
-                   "[--max-body N] [--max-conns N]\n",
+                   "[--max-body N] [--max-conns N] [--queue-entries N]\n",
                    argv[0]);
       return 2;
     }
   }
-  corio::runtime rt;
+  corio::runtime rt(opt.runtime);
   return rt.block_on(run(opt));
 }

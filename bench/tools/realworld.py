@@ -106,7 +106,7 @@ class Peer:
         self.err.close()
 
 
-def start_nginx(ctx, cpu, tag):
+def start_nginx(ctx, cpu, tag, rt=None):
     port = free_port()
     d = os.path.join(ctx.args.work, f"nginx-{tag}")
     os.makedirs(d, exist_ok=True)
@@ -127,7 +127,7 @@ http {{
   }}
 }}
 """)
-    return Peer(ctx, "nginx", ctx.pin(cpu) + ["nginx", "-p", d, "-c", conf], port, tag)
+    return Peer(ctx, "nginx", ctx.pin(cpu, rt) + ["nginx", "-p", d, "-c", conf], port, tag)
 
 
 def start_haproxy(ctx, upstream_port, bufsize, tag):
@@ -169,8 +169,8 @@ def parse_wrk(text):
             "errors": (sum(int(x) for x in errors.groups()) if errors else 0) + (int(non2xx.group(1)) if non2xx else 0)}
 
 
-def run_wrk(ctx, port, conns, pipeline, duration, close=False):
-    argv = ctx.pin(1) + ["wrk", "-t1", f"-c{conns}", f"-d{duration}s", "--latency", "--timeout", "5s"]
+def run_wrk(ctx, port, conns, pipeline, duration, close=False, rt=None):
+    argv = ctx.pin(1, rt) + ["wrk", "-t1", f"-c{conns}", f"-d{duration}s", "--latency", "--timeout", "5s"]
     if close:
         argv += ["-H", "Connection: close"]
     if pipeline > 1:
@@ -192,7 +192,7 @@ request = function() return req end
 
 
 def run_iperf(ctx, port, streams, duration):
-    argv = ctx.pin(1) + ["iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", str(duration), "-P", str(streams), "-J"]
+    argv = ctx.pin(1, False) + ["iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", str(duration), "-P", str(streams), "-J"]
     r = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60)
     out = json.loads(r.stdout or "{}")
     if r.returncode != 0 or "end" not in out:
@@ -238,8 +238,10 @@ def run_http(ctx, servers):
 
 def run_proxy(ctx, proxies):
     runs = []
-    iperf = Peer(ctx, "iperf3", ctx.pin(1) + ["iperf3", "-s", "-p", str(port := free_port())], port, "iperf3")
-    nginx = start_nginx(ctx, 1, "upstream")
+    # The client and the upstream share CPU 1 and stay off SCHED_FIFO: at equal FIFO priority an
+    # iperf3 that never blocks would starve its upstream (every run timed out). Proxies keep it.
+    iperf = Peer(ctx, "iperf3", ctx.pin(1, False) + ["iperf3", "-s", "-p", str(port := free_port())], port, "iperf3")
+    nginx = start_nginx(ctx, 1, "upstream", rt=False)
     names = ["haproxy", "haproxy (bufsize 64k)"] + list(proxies)
     try:
         for rep in range(ctx.args.reps):
@@ -259,7 +261,7 @@ def run_proxy(ctx, proxies):
                                 row.update(measured(px, lambda: run_iperf(ctx, px.port, n, ctx.args.duration)))
                                 row["cpu_ms_per_gib"] = row["server_cpu_s"] * 1e3 / max(row["bytes"] / 2**30, 1e-9)
                             else:
-                                row.update(measured(px, lambda: run_wrk(ctx, px.port, n, 1, ctx.args.duration, close=True)))
+                                row.update(measured(px, lambda: run_wrk(ctx, px.port, n, 1, ctx.args.duration, close=True, rt=False)))
                                 row["cpu_us_per_req"] = row["server_cpu_s"] / max(row["requests"], 1) * 1e6
                         finally:
                             px.stop()

@@ -23,6 +23,8 @@ concept driver_contract =
       d.cancel(op);            ///< ask op to finish early; it still completes exactly once. May come
                                ///< after the driver already queued op's completion: then a no-op
       d.run_once(timeout_ns);  ///< flush submissions, wait up to timeout (-1: forever), collect
+      d.flush();               ///< hand queued submissions to the kernel now, without waiting
+                               ///< (a no-op where submit() starts the operation itself)
       d.wake();                ///< from any thread: make a waiting run_once return
       { d.in_flight() } -> std::convertible_to<std::size_t>;
       d.release(fd);           ///< forget per-descriptor state without closing (runtime dying)

@@ -40,6 +40,9 @@ class auto_driver {
   void cancel(op_base& op) noexcept {
     if (uring_) u_.cancel(op); else e_.cancel(op);
   }
+  void flush() noexcept {
+    if (uring_) u_.flush();
+  }
   void run_once(std::int64_t timeout_ns) {
     if (uring_) u_.run_once(timeout_ns); else e_.run_once(timeout_ns);
   }

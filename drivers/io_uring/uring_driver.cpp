@@ -36,8 +36,11 @@ uring_driver::uring_driver(completion_queue& done, unsigned entries, unsigned po
       pool_(pool_threads, perform_pool_op, [](void* self) noexcept { static_cast<uring_driver*>(self)->wake(); },
             this) {
   // The fastest setup the kernel accepts: one issuer, completions run when we ask for them.
+  // TASKRUN_FLAG: the kernel raises IORING_SQ_TASKRUN when completions wait for us (flush()).
   const unsigned attempts[] = {
+      IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
       IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+      IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
       IORING_SETUP_COOP_TASKRUN,
       0,
   };
@@ -49,6 +52,7 @@ uring_driver::uring_driver(completion_queue& done, unsigned entries, unsigned po
     rc = io_uring_queue_init_params(entries, &ring_, &params);
     if (rc == 0) {
       defer_taskrun_ = (flags & IORING_SETUP_DEFER_TASKRUN) != 0;
+      taskrun_flag_ = (flags & IORING_SETUP_TASKRUN_FLAG) != 0;
       break;
     }
     if (rc != -EINVAL) break;  // EPERM, ENOMEM...: trying other flags will not help
@@ -128,6 +132,21 @@ void uring_driver::run_once(std::int64_t timeout_ns) {
     ts.tv_nsec = timeout_ns % 1'000'000'000;
     io_uring_cqe* cqe = nullptr;
     io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+  }
+  reap();
+}
+
+void uring_driver::flush() noexcept {
+  // Completions waiting as task work (the flag is a load from the shared ring, no system
+  // call): run them with the submission, as run_once(0) would. Otherwise only submit: one
+  // io_uring_enter without GETEVENTS, and nothing at all when the ring is empty.
+  const bool work = taskrun_flag_ && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN) != 0;
+  if (work) {
+    io_uring_submit_and_get_events(&ring_);
+  } else if (io_uring_sq_ready(&ring_) > 0) {
+    io_uring_submit(&ring_);
+  } else {
+    return;
   }
   reap();
 }

@@ -35,6 +35,9 @@ class uring_driver {
   void submit(op_base& op) noexcept;
   void cancel(op_base& op) noexcept;
   void run_once(std::int64_t timeout_ns);
+  /// Between polls (tasks still ready): submits the queued SQEs without waiting and reaps what
+  /// completed inline; runs the kernel's pending completions too when it flags any.
+  void flush() noexcept;
   void wake() noexcept;
   std::size_t in_flight() const noexcept { return in_flight_; }
   void release(fd_record&) noexcept {}  // no per-descriptor state
@@ -61,6 +64,7 @@ class uring_driver {
   completion_queue& done_;
   std::size_t in_flight_ = 0;
   bool defer_taskrun_ = false;
+  bool taskrun_flag_ = false;  ///< IORING_SQ_TASKRUN tells that completions wait (flush)
   int wake_fd_ = -1;
   std::uint64_t wake_buf_ = 0;
   std::size_t pool_jobs_ = 0;  ///< operations handed to pool_ and not yet drained

@@ -32,6 +32,7 @@ class uv_driver {
   void submit(op_base& op) noexcept;
   void cancel(op_base& op) noexcept;
   void run_once(std::int64_t timeout_ns);
+  void flush() noexcept {}  // submit() starts socket operations itself
   void wake() noexcept;
   std::size_t in_flight() const noexcept { return in_flight_; }
   /// Stops and closes the descriptor's poll handle; the descriptor stays open.

@@ -1,11 +1,14 @@
 // examples/tcp_proxy, run as a separate process between a client and an upstream that both
 // live in this test's runtime: checksummed streams both ways at once, a half-close passed on,
-// resets passed on from either side, a refused upstream, and the proxy's descriptors back to
-// their count.
+// resets passed on from either side, a refused upstream, the descriptor limit, and the proxy's
+// descriptors back to their count.
 #include "child_process.hpp"
 #include "net_support.hpp"
 
 #include <dirent.h>
+#include <fstream>
+#include <sstream>
+#include <sys/resource.h>
 
 using namespace corio_test;
 using namespace corio_net_test;
@@ -72,6 +75,28 @@ task<std::pair<std::uint64_t, std::size_t>> checksum_until_eof(tcp_read_half& r)
 }
 
 /// Reads until the peer closes; the error if it was one (reset), else {}.
+/// User plus system CPU seconds the process has used (/proc/PID/stat).
+double cpu_seconds(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));  // after "pid (comm) "
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i >= 14) ticks += std::stod(field);  // utime, stime
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+/// Accepts until the listener closes; each connection echoed until its end of stream.
+task<void> echo_server(tcp_listener& l, corio::task_group& conns) {
+  for (;;) {
+    auto c = co_await l.accept();
+    if (!c) co_return;
+    conns.spawn(echo_until_eof(std::move(c->stream)));
+  }
+}
+
 task<std::error_code> read_until_closed(tcp_stream& s, std::chrono::seconds limit = 10s) {
   std::array<std::byte, 4096> buf;
   for (;;) {
@@ -214,6 +239,75 @@ BOOST_AUTO_TEST_CASE(refused_upstream_resets_the_client) {
       BOOST_CHECK_MESSAGE(e == std::errc::connection_reset, "client saw: " << (e ? e.message() : "a clean end"));
       BOOST_CHECK(std::chrono::steady_clock::now() - t0 < 5s);
     }
+  }());
+  BOOST_CHECK_EQUAL(started->settle_at(fds_idle), fds_idle);
+  started->proc->signal(SIGTERM);
+  BOOST_CHECK_EQUAL(started->proc->wait(15s), 0);
+}
+
+// With room for 4 pairs only, 2 more clients wait in the backlog while the proxy backs off
+// (no busy loop on EMFILE, nobody reset), and are served as soon as 2 pairs close.
+BOOST_AUTO_TEST_CASE(descriptor_limit_backs_off_and_recovers) {
+  if (::access((examples + "/tcp_proxy").c_str(), X_OK) != 0) return skip("tcp_proxy is not built");
+  std::unique_ptr<proxy_process> started;
+  std::size_t fds_idle = 0;
+  rt.block_on([&]() -> task<void> {
+    auto upstream = loopback_listener();
+    corio::task_group echoes;
+    auto acceptor = corio::spawn(echo_server(upstream, echoes));
+    started = std::make_unique<proxy_process>(upstream.local_address()->to_string());
+    auto& proxy = *started;
+    fds_idle = proxy.open_fds();
+    constexpr std::size_t pairs = 4;
+    // The lowest limit that leaves exactly 2 descriptors (a client and its upstream) per pair
+    // free below it; the proxy's descriptors need not be dense (inherited ones, say).
+    rlim_t limit = 0;
+    for (std::size_t free_below = 0; free_below < 2 * pairs; ++limit) {
+      if (::access(("/proc/" + std::to_string(proxy.proc->pid()) + "/fd/" + std::to_string(limit)).c_str(), F_OK) != 0) {
+        ++free_below;
+      }
+    }
+    const rlimit room{limit, limit};
+    BOOST_REQUIRE(::prlimit(proxy.proc->pid(), RLIMIT_NOFILE, &room, nullptr) == 0);
+
+    auto echoed = [](tcp_stream& c, std::string_view msg, std::chrono::seconds limit) -> task<bool> {
+      if (!co_await c.write_all(bytes(msg))) co_return false;
+      std::vector<std::byte> back(msg.size());
+      auto r = co_await corio::timeout(limit, c.read_exact(back));
+      co_return r && text(back) == msg;
+    };
+    std::vector<tcp_stream> served, waiting;
+    for (std::size_t i = 0; i < pairs; ++i) {
+      auto c = co_await tcp_stream::connect(proxy.where);
+      BOOST_REQUIRE(c);
+      BOOST_REQUIRE(co_await echoed(*c, "served " + std::to_string(i), 5s));
+      served.push_back(std::move(*c));
+    }
+    for (int i = 0; i < 2; ++i) {  // the kernel completes these handshakes from the backlog
+      auto c = co_await tcp_stream::connect(proxy.where);
+      BOOST_REQUIRE(c);
+      BOOST_REQUIRE(co_await c->write_all(bytes("waiting")));
+      waiting.push_back(std::move(*c));
+    }
+    const double cpu0 = cpu_seconds(proxy.proc->pid());
+    std::array<std::byte, 7> buf;
+    auto early = co_await corio::timeout(1s, waiting[0].read_exact(buf));
+    BOOST_CHECK_MESSAGE(!early && early.error() == corio::make_error_code(corio::errc::timed_out),
+                        "a client over the limit was answered or dropped: " << describe(early));
+    const double spent = cpu_seconds(proxy.proc->pid()) - cpu0;
+    BOOST_CHECK_MESSAGE(spent < 0.3, "the proxy used " << spent << " s of CPU in 1 s at the limit");
+
+    served.erase(served.begin() + 2, served.end());  // two pairs close: room for the two waiting
+    for (auto& c : waiting) {
+      auto r = co_await corio::timeout(5s, c.read_exact(buf));
+      BOOST_CHECK_MESSAGE(r && text(buf) == "waiting", "a waiting client was not served: " << describe(r));
+    }
+    BOOST_CHECK(co_await echoed(waiting[1], "and again", 5s));
+    served.clear();
+    waiting.clear();
+    (void)co_await upstream.close();
+    co_await acceptor;
+    BOOST_CHECK(co_await echoes.shutdown(5s));  // every echo saw the proxy's FIN
   }());
   BOOST_CHECK_EQUAL(started->settle_at(fds_idle), fds_idle);
   started->proc->signal(SIGTERM);

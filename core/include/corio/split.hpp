@@ -92,7 +92,9 @@ class write_half : public stream_writer<write_half<Stream>>,
  private:
   void finish() noexcept {
     if (h_.valid()) {
-      detail::shutdown_write_now(h_.record());
+      // The last owner (the read half is gone): the close right behind sends the FIN, and
+      // a shutdown() would be one system call more per connection.
+      if (h_.record()->owners > 1) detail::shutdown_write_now(h_.record());
       h_.reset();
     }
   }
