@@ -6,9 +6,6 @@
 #include "net_support.hpp"
 
 #include <dirent.h>
-#include <fstream>
-#include <sstream>
-#include <sys/resource.h>
 
 using namespace corio_test;
 using namespace corio_net_test;
@@ -74,20 +71,6 @@ task<std::pair<std::uint64_t, std::size_t>> checksum_until_eof(tcp_read_half& r)
   co_return std::pair{h, total};
 }
 
-/// Reads until the peer closes; the error if it was one (reset), else {}.
-/// User plus system CPU seconds the process has used (/proc/PID/stat).
-double cpu_seconds(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  std::istringstream rest(stat.substr(stat.rfind(')') + 2));  // after "pid (comm) "
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i >= 14) ticks += std::stod(field);  // utime, stime
-  }
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 /// Accepts until the listener closes; each connection echoed until its end of stream.
 task<void> echo_server(tcp_listener& l, corio::task_group& conns) {
   for (;;) {
@@ -97,6 +80,7 @@ task<void> echo_server(tcp_listener& l, corio::task_group& conns) {
   }
 }
 
+/// Reads until the peer closes; the error if it was one (reset), else {}.
 task<std::error_code> read_until_closed(tcp_stream& s, std::chrono::seconds limit = 10s) {
   std::array<std::byte, 4096> buf;
   for (;;) {
@@ -259,14 +243,7 @@ BOOST_AUTO_TEST_CASE(descriptor_limit_backs_off_and_recovers) {
     auto& proxy = *started;
     fds_idle = proxy.open_fds();
     constexpr std::size_t pairs = 4;
-    // The lowest limit that leaves exactly 2 descriptors (a client and its upstream) per pair
-    // free below it; the proxy's descriptors need not be dense (inherited ones, say).
-    rlim_t limit = 0;
-    for (std::size_t free_below = 0; free_below < 2 * pairs; ++limit) {
-      if (::access(("/proc/" + std::to_string(proxy.proc->pid()) + "/fd/" + std::to_string(limit)).c_str(), F_OK) != 0) {
-        ++free_below;
-      }
-    }
+    const rlim_t limit = limit_leaving(proxy.proc->pid(), static_cast<int>(2 * pairs));  // a client and its upstream each
     const rlimit room{limit, limit};
     BOOST_REQUIRE(::prlimit(proxy.proc->pid(), RLIMIT_NOFILE, &room, nullptr) == 0);
 

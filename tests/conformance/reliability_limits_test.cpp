@@ -6,8 +6,6 @@
 #include <arpa/inet.h>
 #include <fstream>
 #include <netinet/in.h>
-#include <set>
-#include <sstream>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <thread>
@@ -17,36 +15,6 @@ using namespace corio_test;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// CPU time (user + system) a process has used, in seconds (/proc/PID/stat).
-double cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(in, line);
-  std::istringstream rest(line.substr(line.rfind(')') + 2));  // the name may contain spaces
-  std::string field;
-  long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stol(field);
-    if (i == 15) stime = std::stol(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-/// The RLIMIT_NOFILE value that leaves a process exactly `room` new descriptors: the limit is on
-/// descriptor numbers, and new ones take the lowest free numbers (the process may have gaps, or
-/// inherited high numbers).
-rlim_t limit_leaving(pid_t pid, int room) {
-  std::set<int> open;
-  for (auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
-    open.insert(std::stoi(e.path().filename().string()));
-  }
-  int n = 0;
-  for (int free_seen = 0;; ++n) {
-    if (!open.count(n) && ++free_seen == room) break;
-  }
-  return static_cast<rlim_t>(n + 1);
-}
 
 /// A blocking client socket connected to 127.0.0.1:port (the handshake completes in the
 /// listener's backlog whether or not the server accepts).

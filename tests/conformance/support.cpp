@@ -1,8 +1,12 @@
 #include "support.hpp"
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <random>
+#include <set>
+#include <sstream>
+#include <unistd.h>
 
 namespace corio_test {
 
@@ -10,6 +14,32 @@ std::size_t open_fd_count() {
   std::size_t n = 0;
   for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
   return n - 1;  // the iterator's own descriptor
+}
+
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  std::istringstream rest(line.substr(line.rfind(')') + 2));  // the name may contain spaces
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stol(field);
+    if (i == 15) stime = std::stol(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+rlim_t limit_leaving(pid_t pid, int room) {
+  std::set<int> open;
+  for (auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    open.insert(std::stoi(e.path().filename().string()));
+  }
+  int n = 0;
+  for (int free_seen = 0;; ++n) {
+    if (!open.count(n) && ++free_seen == room) break;
+  }
+  return static_cast<rlim_t>(n + 1);
 }
 
 temp_dir::temp_dir() {

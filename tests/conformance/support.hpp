@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <sys/resource.h>
+#include <sys/types.h>
 
 namespace corio_test {
 
@@ -30,6 +32,14 @@ auto retry_eintr(F call) {
 
 /// Number of open descriptors of this process (/proc/self/fd).
 std::size_t open_fd_count();
+
+/// CPU time (user + system) another process has used, in seconds (/proc/PID/stat).
+double cpu_seconds(pid_t pid);
+
+/// The RLIMIT_NOFILE value that leaves process pid exactly `room` new descriptors: the limit
+/// is on descriptor numbers, and new ones take the lowest free numbers (the process may have
+/// gaps, or inherited high numbers).
+rlim_t limit_leaving(pid_t pid, int room);
 
 /// A fresh, empty directory removed at the end of the test.
 class temp_dir {
