@@ -331,6 +331,7 @@ def main():
     ap.add_argument("--sched", choices=["fifo", "none"], default="none")
     ap.add_argument("--smoke", action="store_true")
     a = ap.parse_args()
+    a.work = os.path.abspath(a.work)  # nginx reads -c relative to its -p prefix
     if a.smoke:
         a.reps, a.duration = 1, 1
     os.makedirs(a.out, exist_ok=True)
