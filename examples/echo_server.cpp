@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -37,28 +38,22 @@ corio::task<void> serve(net::tcp_stream stream) {
   }
 }  // dropping the stream closes it
 
-// True for accept errors that last until something else changes (a descriptor or memory is
-// freed): retrying at once would spin on them.
-bool out_of_resources(const std::error_code& e) {
-  return e == std::errc::too_many_files_open || e == std::errc::too_many_files_open_in_system ||
-         e == std::errc::no_buffer_space || e == std::errc::not_enough_memory;
-}
-
 // Accepts until cancelled (or, with --once, until the first connection is done).
 corio::task<void> accept_loop(net::tcp_listener& listener, corio::task_group& clients, const options& opt) {
   bool starved = false;  // out of descriptors: reported once, until an accept succeeds again
   for (;;) {
     auto conn = co_await listener.accept();
     if (!conn) {
-      if (!out_of_resources(conn.error())) {  // e.g. ECONNABORTED: that client is gone, go on
+      if (!corio::is_resource_exhausted(conn.error())) {  // e.g. ECONNABORTED: that client is gone, go on
         std::fprintf(stderr, "accept: %s\n", conn.error().message().c_str());
         continue;
       }
       // EMFILE and friends: the waiting connection stays in the backlog. Report once, then
       // retry every 50 ms (a closing connection frees a descriptor) instead of spinning.
+      // strerror, not message(): no call on the category object while descriptors are out.
       if (!starved) {
         std::fprintf(stderr, "accept: %s; pausing accepts until a descriptor is freed\n",
-                     conn.error().message().c_str());
+                     std::strerror(conn.error().value()));
         starved = true;
       }
       co_await corio::sleep_for(50ms);

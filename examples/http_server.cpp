@@ -365,16 +365,11 @@ corio::task<void> serve(net::tcp_stream s, corio::stop_token stop, const options
   co_await c.serve();
 }
 
-bool out_of_resources(const std::error_code& e) {
-  return e == std::errc::too_many_files_open || e == std::errc::too_many_files_open_in_system ||
-         e == std::errc::no_buffer_space || e == std::errc::not_enough_memory;
-}
-
 corio::task<void> accept_loop(net::tcp_listener& listener, corio::task_group& clients, const options& opt) {
   for (;;) {
     auto conn = co_await listener.accept();
     if (!conn) {
-      if (out_of_resources(conn.error())) co_await corio::sleep_for(50ms);  // do not spin on EMFILE
+      if (corio::is_resource_exhausted(conn.error())) co_await corio::sleep_for(50ms);  // do not spin on EMFILE
       continue;
     }
     if (clients.size() >= opt.max_conns) continue;  // over the limit: dropping it closes it

@@ -7,13 +7,16 @@
 // - end-of-stream one way is passed on as a half-close (FIN) while the other way goes on;
 // - an error either way (a reset, a failed write) resets both connections (RST), at once;
 // - no byte either way for --idle-timeout-ms resets both; an upstream that does not accept
-//   within --connect-timeout-ms (or refuses) resets the client.
+//   within --connect-timeout-ms (or refuses) resets the client; out of descriptors, the connect
+//   is retried within that time.
 // Accepting backs off on EMFILE. SIGINT/SIGTERM stops accepting and gives open pairs 10 s.
 #include <corio/corio.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
@@ -104,8 +107,21 @@ corio::task<void> pump(net::tcp_read_half from, net::tcp_write_half to, pair_sta
   to.abort();
 }
 
+// Connects to the upstream within --connect-timeout-ms. Out of descriptors (the client took the
+// last one, and a closing pair has not yet freed its second), it retries every 50 ms within the
+// same deadline instead of resetting a client it could serve a moment later.
+corio::task<corio::result<net::tcp_stream>> connect_upstream(net::address upstream, const options& opt) {
+  const auto deadline = std::chrono::steady_clock::now() + opt.connect_timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto up = co_await corio::timeout(std::max(left, 0ms), net::tcp_stream::connect(upstream));
+    if (up || !corio::is_resource_exhausted(up.error()) || left <= 50ms) co_return up;
+    co_await corio::sleep_for(50ms);
+  }
+}
+
 corio::task<void> serve(net::tcp_stream client, net::address upstream, copy_buffers& buffers, const options& opt) {
-  auto up = co_await corio::timeout(opt.connect_timeout, net::tcp_stream::connect(upstream));
+  auto up = co_await connect_upstream(upstream, opt);
   if (!up) {
     client.abort();  // refused, unreachable or too slow: the client sees a reset
     co_return;
@@ -120,19 +136,15 @@ corio::task<void> serve(net::tcp_stream client, net::address upstream, copy_buff
                                  pump(std::move(up_rd), std::move(client_wr), pair, buffers, opt));
 }
 
-bool out_of_resources(const std::error_code& e) {
-  return e == std::errc::too_many_files_open || e == std::errc::too_many_files_open_in_system ||
-         e == std::errc::no_buffer_space || e == std::errc::not_enough_memory;
-}
-
 corio::task<void> accept_loop(net::tcp_listener& listener, net::address upstream, corio::task_group& pairs,
                               copy_buffers& buffers, const options& opt) {
   bool starved = false;
   for (;;) {
     auto conn = co_await listener.accept();
     if (!conn) {
-      if (out_of_resources(conn.error())) {  // the client waits in the backlog; do not spin
-        if (!starved) std::fprintf(stderr, "accept: %s; backing off\n", conn.error().message().c_str());
+      if (corio::is_resource_exhausted(conn.error())) {  // the client waits in the backlog; do not spin
+        // strerror, not message(): no call on the category object while descriptors are out.
+        if (!starved) std::fprintf(stderr, "accept: %s; backing off\n", std::strerror(conn.error().value()));
         starved = true;
         co_await corio::sleep_for(50ms);
       }

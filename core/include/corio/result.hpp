@@ -1,6 +1,7 @@
 // corio::result<T> and corio's own error conditions.
 #pragma once
 
+#include <cerrno>
 #include <system_error>
 #include <tl/expected.hpp>
 
@@ -34,6 +35,17 @@ inline std::error_code make_error_code(errc e) noexcept {
 
 /// An error_code for a positive errno value.
 inline std::error_code errno_code(int err) noexcept { return {err, std::system_category()}; }
+
+/// True for errors that last until something else frees a resource: EMFILE, ENFILE (no
+/// descriptor), ENOBUFS, ENOMEM. An accept loop that gets one should pause (the client waits in
+/// the backlog) instead of retrying at once and spinning.
+/// Compares the category by address and the errno by value: no call on the category object, so
+/// it is safe at EMFILE under UBSan, whose vptr check needs a descriptor of its own (a pipe).
+inline bool is_resource_exhausted(const std::error_code& e) noexcept {
+  if (&e.category() != &std::system_category() && &e.category() != &std::generic_category()) return false;
+  const int v = e.value();
+  return v == EMFILE || v == ENFILE || v == ENOBUFS || v == ENOMEM;
+}
 
 /// Helpers for returning errors: `return corio::fail(errc::timed_out);`
 inline tl::unexpected<std::error_code> fail(errc e) noexcept { return tl::unexpected(make_error_code(e)); }
