@@ -176,6 +176,12 @@ corio::task<int> run(options opt) {
     std::fprintf(stderr, "bind %s: %s\n", where->to_string().c_str(), listener.error().message().c_str());
     co_return 1;
   }
+  // Its own address as upstream (--port 0 can be given the upstream's port when nothing listens
+  // there): every pair would open another, until EMFILE.
+  if (listener->local_address()->to_string() == upstream->to_string()) {
+    std::fprintf(stderr, "upstream %s is this proxy's own address\n", upstream->to_string().c_str());
+    co_return 2;
+  }
   std::printf("listening on %s\n", listener->local_address()->to_string().c_str());
   std::fflush(stdout);
 

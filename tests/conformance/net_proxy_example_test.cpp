@@ -5,7 +5,11 @@
 #include "child_process.hpp"
 #include "net_support.hpp"
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace corio_test;
 using namespace corio_net_test;
@@ -207,26 +211,49 @@ BOOST_AUTO_TEST_CASE(refused_upstream_resets_the_client) {
   std::unique_ptr<proxy_process> started;
   std::size_t fds_idle = 0;
   rt.block_on([&]() -> task<void> {
-    std::string closed_port;
-    {
-      auto l = loopback_listener();
-      closed_port = l.local_address()->to_string();
-    }  // closed: connecting there is refused
-    started = std::make_unique<proxy_process>(closed_port, std::vector<std::string>{"--connect-timeout-ms", "2000"});
+    // Bound but not listening, and held for the whole test: connecting there is refused, and
+    // the proxy's own bind to port 0 cannot be given this port (a closed listener's port could
+    // be: the proxy then listened on its own upstream and connected to itself until EMFILE).
+    const int held = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(sin);
+    BOOST_REQUIRE(held >= 0 && ::bind(held, reinterpret_cast<sockaddr*>(&sin), len) == 0 &&
+                  ::getsockname(held, reinterpret_cast<sockaddr*>(&sin), &len) == 0);
+    const std::string refused = "127.0.0.1:" + std::to_string(ntohs(sin.sin_port));
+    started = std::make_unique<proxy_process>(refused, std::vector<std::string>{"--connect-timeout-ms", "2000"});
     auto& proxy = *started;
     fds_idle = proxy.open_fds();
     for (int i = 0; i < 3; ++i) {
       auto client = co_await tcp_stream::connect(proxy.where);
-      BOOST_REQUIRE(client);
+      // (the message's operands are evaluated even when the check passes)
+      BOOST_REQUIRE_MESSAGE(client, "connect to the proxy: " << (client ? "" : client.error().message()));
       const auto t0 = std::chrono::steady_clock::now();
       auto e = co_await read_until_closed(*client);
       BOOST_CHECK_MESSAGE(e == std::errc::connection_reset, "client saw: " << (e ? e.message() : "a clean end"));
       BOOST_CHECK(std::chrono::steady_clock::now() - t0 < 5s);
     }
+    ::close(held);
   }());
   BOOST_CHECK_EQUAL(started->settle_at(fds_idle), fds_idle);
   started->proc->signal(SIGTERM);
   BOOST_CHECK_EQUAL(started->proc->wait(15s), 0);
+}
+
+// Its own address as upstream is refused at start (it would connect to itself until EMFILE).
+BOOST_AUTO_TEST_CASE(own_address_as_upstream_is_refused) {
+  if (::access((examples + "/tcp_proxy").c_str(), X_OK) != 0) return skip("tcp_proxy is not built");
+  std::string port;
+  rt.block_on([&]() -> task<void> {
+    auto l = loopback_listener();
+    port = std::to_string(l.local_address()->port());
+    co_return;
+  }());
+  child proxy({"/bin/sh", "-c", "exec \"$0\" --port \"$1\" --upstream \"127.0.0.1:$1\" 2>&1", examples + "/tcp_proxy", port}, true);
+  const std::string line = proxy.first_line(10s);
+  BOOST_CHECK_MESSAGE(line == "upstream 127.0.0.1:" + port + " is this proxy's own address", line);
+  BOOST_CHECK_EQUAL(proxy.wait(10s), 2);
 }
 
 // With room for 4 pairs only, 2 more clients wait in the backlog while the proxy backs off
