@@ -22,6 +22,8 @@ concept driver_contract =
       d.submit(op);            ///< start op (batched: may only be queued until run_once)
       d.cancel(op);            ///< ask op to finish early; it still completes exactly once. May come
                                ///< after the driver already queued op's completion: then a no-op
+      { d.cancels_by_fd(op) } -> std::convertible_to<bool>;  ///< cancel_fd reaches op (no list kept)
+      d.cancel_fd(fd);         ///< cancel(op) for every op on fd that cancels_by_fd covers
       d.run_once(timeout_ns);  ///< flush submissions, wait up to timeout (-1: forever), collect
       d.flush();               ///< hand queued submissions to the kernel now, without waiting
                                ///< (a no-op where submit() starts the operation itself)
@@ -29,6 +31,18 @@ concept driver_contract =
       { d.in_flight() } -> std::convertible_to<std::size_t>;
       d.release(fd);           ///< forget per-descriptor state without closing (runtime dying)
     };
+
+/// Optional: drivers whose operations can finish inside submit (epoll, libuv) also offer
+/// `bool submit_inline(op)`: submit(), except that an operation finished at once is not
+/// queued (true, op.result set). The core then lets the waiter go on without suspending.
+template <class D>
+concept inline_completing = requires(D& d, op_base& op) {
+  { d.submit_inline(op) } -> std::same_as<bool>;
+};
+template <inline_completing D, class Op>
+bool submit_inline(D& d, Op& op) noexcept {
+  return d.submit_inline(op);
+}
 
 }  // namespace corio::detail
 

@@ -49,7 +49,9 @@ void runtime_state::last_owner_gone(fd_record& r) noexcept {
   r.close_queued = true;
   ++stats_.closes_pending;
   // A socket closed while a receive is still pending keeps the connection alive on io_uring:
-  // cancel everything first, close once the last operation has let go.
+  // cancel everything first, close once the last operation has let go. The driver reaches most
+  // by the descriptor (one io_uring SQE; epoll's and libuv's own queues); the rest are listed.
+  if (r.in_flight > 0) driver_.cancel_fd(r);
   for (op_base* op = r.ops; op; op = op->fd_next) cancel(*op);
   if (r.in_flight == 0) start_close(r);
 }

@@ -32,16 +32,112 @@ class runtime_state {
   void turn(std::int64_t max_wait_ns);
   void fire_timers();
   /// Resumes the coroutines transfer() bounced, until none is left (each may bounce again).
-  void run_bounced() noexcept;
+  void run_bounced() noexcept {
+    if (!bounced_.empty()) run_bounced_now();
+  }
+  void run_bounced_now() noexcept;
   bool drain(clock::time_point deadline);
   void post(std::function<void()> fn);
   runtime_stats snapshot() const noexcept;
 
   // ---- operations (scheduler.cpp) ----
-  void submit(op_base& op) noexcept;
+  /// Books op as in flight (on its descriptor too) and hands it to the driver. A template so
+  /// that the typed stream operations reach the driver's inline preparation for their type.
+  template <class Op>
+  void submit(Op& op) noexcept {
+    op.result = 0;
+    book_submit(op);
+    driver_.submit(op);
+  }
+  /// Books op as handed to the driver (its result is the driver's from now on: a connect
+  /// parked by epoll keeps its state there).
+  void book_submit(op_base& op) noexcept {
+    op.state = op_state::in_flight;
+    if (op.fd && op.kind != op_kind::close) {
+      fd_record& r = *op.fd;
+      ++r.in_flight;
+      // Listed only where the driver cannot cancel it by its descriptor (see last_owner_gone).
+      if (!driver_.cancels_by_fd(op)) [[unlikely]] {
+        op.fd_prev = nullptr;
+        op.fd_next = r.ops;
+        if (r.ops) r.ops->fd_prev = &op;
+        r.ops = &op;
+      }
+    }
+    ++stats_.ops_submitted;
+  }
   void cancel(op_base& op) noexcept;
-  void on_completed(op_base& op) noexcept;
-  std::coroutine_handle<> enter(ready_node& n) noexcept;
+  /// Drivers whose operations can finish inside submit (epoll, libuv: a system call that did
+  /// not block) offer submit_inline: the waiter then goes on without suspending, as long as
+  /// the budget lasts (see inline_budget_).
+  static constexpr bool completes_inline = inline_completing<driver>;
+  /// Starts op and, where the driver finishes it at once, finishes it here: true when the
+  /// waiter may go on without suspending (op.result final); false once op is in flight.
+  template <class Op>
+  bool finish_inline(Op& op) noexcept
+    requires completes_inline
+  {
+    while (inline_budget_ > 0) {
+      --inline_budget_;
+      op.result = 0;
+      if (!submit_inline(driver_, op)) {
+        book_submit(op);
+        return false;
+      }
+      stats_.ops_submitted += 1;
+      stats_.ops_completed += 1;
+      op.state = op_state::done;
+      // write_all, read_exact: a short transfer goes on at once, within the same budget.
+      if (!op.go_on || !op.go_on(op)) return true;
+    }
+    submit(op);
+    return false;
+  }
+
+  /// Books a finished operation (its descriptor, a looping operation's next step, a close).
+  /// True when its waiter is to be resumed now. Inline: collect() runs it per completion.
+  bool on_completed(op_base& op) noexcept {
+    op.state = op_state::done;
+    ++stats_.ops_completed;
+    fd_record* r = op.fd;
+    if (!r) return static_cast<bool>(op.handle);
+    if (&op == &r->closer) [[unlikely]] {
+      on_closed(*r);
+      return false;
+    }
+    // A looping operation (write_all, read_exact) goes on where it left off: still linked to
+    // its descriptor, straight back to the driver. Not once the descriptor's close was asked.
+    if (op.go_on && !r->close_queued && op.go_on(op)) [[unlikely]] {
+      op.state = op_state::in_flight;
+      ++stats_.ops_submitted;
+      driver_.submit(op);
+      return false;
+    }
+    if (op.fd_prev || r->ops == &op) [[unlikely]] {  // listed (book_submit)
+      (op.fd_prev ? op.fd_prev->fd_next : r->ops) = op.fd_next;
+      if (op.fd_next) op.fd_next->fd_prev = op.fd_prev;
+      op.fd_prev = op.fd_next = nullptr;
+    }
+    if (--r->in_flight == 0 && r->close_queued) [[unlikely]] start_close(*r);
+    return static_cast<bool>(op.handle);
+  }
+  /// Resumes the waiters of the operations completed so far (see runtime.cpp). Called up to
+  /// three times a turn, mostly with nothing to do: that check stays inline.
+  void collect() noexcept {
+    if (!completed_.empty()) collect_now();
+  }
+  void collect_now() noexcept;
+  /// The coroutine to run for n, entering its scope (see scheduler.hpp's enter()).
+  std::coroutine_handle<> enter(ready_node& n) noexcept {
+    task_ctx* ctx = n.ctx;
+    if (ctx) {
+      if (ctx->cancel_requested) [[unlikely]] return enter_cancelled(n);
+      ctx->hook = nullptr;  // the leaf that installed it has finished
+    }
+    tls_ctx = ctx;
+    return n.handle;
+  }
+  std::coroutine_handle<> enter_cancelled(ready_node& n) noexcept;
   void queue_unwind(task_ctx& ctx) noexcept;
   /// Queues a leaf's waiter whose wait is over (a timer fired, a joined task finished, a close
   /// completed). Its scope's hook goes at once: a cancel arriving before the waiter runs must
@@ -90,6 +186,12 @@ class runtime_state {
   /// Turns that ran ready tasks without polling the driver (see turn()).
   static constexpr unsigned max_turns_without_poll = 16;
   unsigned turns_without_poll_ = 0;
+  /// Operations finished inside submit (finish_inline) between two polls of the driver: past
+  /// it, one more goes through the driver's queue and its waiter suspends, so a stream that
+  /// always has data (or room) cannot hold the loop from polling, firing timers and resuming
+  /// the others for more than this many operations. Refilled at each poll.
+  static constexpr unsigned inline_completions_per_poll = 128;
+  unsigned inline_budget_ = inline_completions_per_poll;
   bool shutting_down_ = false;
   /// block_on is running somewhere: claimed with an exchange, so that a second thread calling
   /// block_on on this runtime gets wrong_runtime and never races the owner.

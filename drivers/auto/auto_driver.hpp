@@ -34,11 +34,24 @@ class auto_driver {
   auto_driver(const auto_driver&) = delete;
   auto_driver& operator=(const auto_driver&) = delete;
 
-  void submit(op_base& op) noexcept {
+  template <class Op>  // typed: io_uring's inline preparation for the stream operations
+  void submit(Op& op) noexcept {
     if (uring_) u_.submit(op); else e_.submit(op);
+  }
+  template <class Op>
+  bool submit_inline(Op& op) noexcept {
+    if (!uring_) return e_.submit_inline(op);
+    u_.submit(op);
+    return false;
   }
   void cancel(op_base& op) noexcept {
     if (uring_) u_.cancel(op); else e_.cancel(op);
+  }
+  bool cancels_by_fd(const op_base& op) const noexcept {
+    return uring_ ? u_.cancels_by_fd(op) : e_.cancels_by_fd(op);
+  }
+  void cancel_fd(fd_record& r) noexcept {
+    if (uring_) u_.cancel_fd(r); else e_.cancel_fd(r);
   }
   void flush() noexcept {
     if (uring_) u_.flush();

@@ -31,7 +31,17 @@ class epoll_driver {
   epoll_driver& operator=(const epoll_driver&) = delete;
 
   void submit(op_base& op) noexcept;
+  /// Like submit(), except that a socket operation whose system call does not block is not
+  /// queued: true, with op.result set (the core resumes nobody: its waiter goes on at once).
+  bool submit_inline(op_base& op) noexcept { return readiness::submit_inline(*this, op, in_flight_); }
+  /// Tries a socket op now and parks it if it would block. True, op.result set, when it
+  /// finished at once (in_flight_ untouched either way).
+  bool try_socket(op_base& op) noexcept;
   void cancel(op_base& op) noexcept;
+  /// Socket operations wait in the descriptor's own queues: cancel_fd reaches them all, and
+  /// the core keeps no list of them. Files and paths run on a pool: those it lists.
+  bool cancels_by_fd(const op_base& op) const noexcept { return category_of(op.kind) == op_category::socket; }
+  void cancel_fd(fd_record& r) noexcept;
   void run_once(std::int64_t timeout_ns);
   void flush() noexcept {}  // submit() starts socket operations itself
   void wake() noexcept;

@@ -31,12 +31,22 @@ void epoll_driver::submit(op_base& op) noexcept {
 }
 
 void epoll_driver::submit_socket(op_base& op) noexcept {
-  if (!op.fd) return finish(op, -EBADF);
+  if (try_socket(op)) finish(op, op.result);
+}
+
+bool epoll_driver::try_socket(op_base& op) noexcept {
+  if (!op.fd) {
+    op.result = -EBADF;
+    return true;
+  }
   auto* q = static_cast<readiness::fd_queues*>(op.fd->driver_state);
   int res = readiness::attempt(q, op);
-  if (res != readiness::would_block) return finish(op, res);
-  if (!q && !(q = watch(*op.fd, &res))) return finish(op, res);
-  readiness::park(*q, op);
+  if (res == readiness::would_block && (q || (q = watch(*op.fd, &res)))) {
+    readiness::park(*q, op);
+    return false;
+  }
+  op.result = res;
+  return true;
 }
 
 void epoll_driver::submit_file(op_base& op) noexcept {
@@ -59,6 +69,10 @@ void epoll_driver::run_closes(std::size_t max) noexcept {
     const int rc = ::close(op->fd->fd);
     finish(*op, rc == 0 || errno == EINTR ? 0 : -errno);
   }
+}
+
+void epoll_driver::cancel_fd(fd_record& r) noexcept {
+  if (r.driver_state) readiness::fail_all(*static_cast<readiness::fd_queues*>(r.driver_state), -ECANCELED, sink());
 }
 
 void epoll_driver::cancel(op_base& op) noexcept {

@@ -1,9 +1,11 @@
 #include "drivers/io_uring/uring_driver.hpp"
 
 #include "drivers/blocking_pool/pool_ops.hpp"
-#include "drivers/io_uring/uring_prep.hpp"
+
+#include <corio/detail/fd_record.hpp>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <sys/eventfd.h>
@@ -59,6 +61,9 @@ uring_driver::uring_driver(completion_queue& done, unsigned entries, unsigned po
   }
   if (rc < 0) throw uring_setup_error(-rc, std::system_category(), refusal_message(-rc));
   io_uring_register_ring_fd(&ring_);  // best effort: saves an fd lookup per io_uring_enter
+  // CORIO_URING_NO_CANCEL_FD=1: behave as on a kernel before 5.19 (tests the fallback here).
+  const char* no_cancel_fd = std::getenv("CORIO_URING_NO_CANCEL_FD");
+  cancel_by_fd_ = !(no_cancel_fd && *no_cancel_fd == '1') && probe_cancel_by_fd();
 
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC);  // blocking on purpose: io_uring polls it for us
   if (wake_fd_ < 0) {
@@ -86,13 +91,31 @@ std::string uring_driver::missing_opcode() {
   return missing;
 }
 
-io_uring_sqe* uring_driver::next_sqe() noexcept {
-  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-  while (!sqe) {  // the submission queue is full: hand it to the kernel and retry
+io_uring_sqe* uring_driver::next_sqe_full() noexcept {
+  io_uring_sq& sq = ring_.sq;
+  sq_head_ = io_uring_smp_load_acquire(sq.khead);
+  while (sq.sqe_tail - sq_head_ >= sq.ring_entries) {  // really full: hand it to the kernel
     io_uring_submit(&ring_);
-    sqe = io_uring_get_sqe(&ring_);
+    sq_head_ = io_uring_smp_load_acquire(sq.khead);
   }
-  return sqe;
+  return &sq.sqes[sq.sqe_tail++ & sq.ring_mask];
+}
+
+// A cancel-by-descriptor of fd -1, waited for: -EBADF where the flag is known, -EINVAL where
+// it is not (before 5.19). Runs before anything else is in the ring.
+bool uring_driver::probe_cancel_by_fd() noexcept {
+  io_uring_prep_cancel_fd(next_sqe(), -1, IORING_ASYNC_CANCEL_ALL);
+  io_uring_cqe* cqe = nullptr;
+  if (io_uring_submit_and_wait(&ring_, 1) < 0 || io_uring_peek_cqe(&ring_, &cqe) != 0) return false;
+  const bool known = cqe->res != -EINVAL;
+  io_uring_cqe_seen(&ring_, cqe);
+  return known;
+}
+
+void uring_driver::cancel_fd(fd_record& r) noexcept {
+  io_uring_sqe* sqe = next_sqe();
+  io_uring_prep_cancel_fd(sqe, r.fd, IORING_ASYNC_CANCEL_ALL);
+  io_uring_sqe_set_data64(sqe, tag_ignore);
 }
 
 void uring_driver::arm_wake() noexcept {
@@ -103,8 +126,7 @@ void uring_driver::arm_wake() noexcept {
 
 void uring_driver::submit(op_base& op) noexcept {
   if (category_of(op.kind) == op_category::blocking) return submit_pool(op);
-  uring_prep(next_sqe(), op);
-  ++in_flight_;
+  submit_typed(op);
 }
 
 void uring_driver::cancel(op_base& op) noexcept {
@@ -152,22 +174,23 @@ void uring_driver::flush() noexcept {
 }
 
 void uring_driver::reap() noexcept {
-  unsigned head;
-  unsigned seen = 0;
-  io_uring_cqe* cqe;
+  // One batch: the tail read once (liburing's for_each re-reads it with a barrier per CQE),
+  // each result copied into its operation, the ring's slots released before anyone resumes.
+  io_uring_cq& cq = ring_.cq;
+  unsigned head = *cq.khead;
+  const unsigned tail = io_uring_smp_load_acquire(cq.ktail);
   bool rearm_wake = false;
-  io_uring_for_each_cqe(&ring_, head, cqe) {
-    ++seen;
-    const std::uint64_t data = cqe->user_data;
-    if (data == tag_ignore) continue;
-    if (data == tag_wake) {
-      rearm_wake = true;
+  for (; head != tail; ++head) {
+    const io_uring_cqe& cqe = cq.cqes[head & cq.ring_mask];
+    const std::uint64_t data = cqe.user_data;
+    if (data <= tag_wake) [[unlikely]] {
+      rearm_wake |= data == tag_wake;
       continue;
     }
     --in_flight_;
-    complete(done_, *reinterpret_cast<op_base*>(data), cqe->res);
+    complete(done_, *reinterpret_cast<op_base*>(data), cqe.res);
   }
-  io_uring_cq_advance(&ring_, seen);
+  io_uring_smp_store_release(cq.khead, head);
   if (rearm_wake) {
     arm_wake();
     if (pool_jobs_ > 0) drain_pool();  // pool workers signal through the same eventfd

@@ -4,6 +4,7 @@
 
 #include "core/src/node_queue.hpp"
 #include "drivers/blocking_pool/blocking_pool.hpp"
+#include "drivers/io_uring/uring_prep.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -32,8 +33,17 @@ class uring_driver {
   uring_driver(const uring_driver&) = delete;
   uring_driver& operator=(const uring_driver&) = delete;
 
+  /// Any operation (out of line: a switch over its kind, the pool for blocking ones).
   void submit(op_base& op) noexcept;
+  /// The per-message stream operations, typed: inlined into the core's start_op for them.
+  void submit(recv_op& op) noexcept { submit_typed(op); }
+  void submit(send_op& op) noexcept { submit_typed(op); }
   void cancel(op_base& op) noexcept;
+  /// Kernels since 5.19 cancel every request on a descriptor with one SQE
+  /// (IORING_ASYNC_CANCEL_FD | ALL, probed at construction): the core then keeps no list of
+  /// an open descriptor's operations, only their count.
+  bool cancels_by_fd(const op_base&) const noexcept { return cancel_by_fd_; }
+  void cancel_fd(fd_record& r) noexcept;
   void run_once(std::int64_t timeout_ns);
   /// Between polls (tasks still ready): submits the queued SQEs without waiting and reaps what
   /// completed inline; runs the kernel's pending completions too when it flags any.
@@ -52,8 +62,22 @@ class uring_driver {
   static constexpr std::uint64_t tag_ignore = 0;  // a cancel request's own completion
   static constexpr std::uint64_t tag_wake = 1;    // the eventfd read that wakes the loop
 
-  io_uring_sqe* next_sqe() noexcept;
+  /// A free SQE. liburing's io_uring_get_sqe reads the kernel's head each time; the head only
+  /// moves when we submit, so a copy is read again only when the ring looks full
+  /// (next_sqe_full, which submits when it is).
+  io_uring_sqe* next_sqe() noexcept {
+    io_uring_sq& sq = ring_.sq;
+    if (sq.sqe_tail - sq_head_ >= sq.ring_entries) [[unlikely]] return next_sqe_full();
+    return &sq.sqes[sq.sqe_tail++ & sq.ring_mask];
+  }
+  io_uring_sqe* next_sqe_full() noexcept;
+  template <class Op>
+  void submit_typed(Op& op) noexcept {
+    uring_prep(next_sqe(), op);
+    ++in_flight_;
+  }
   void arm_wake() noexcept;
+  bool probe_cancel_by_fd() noexcept;
   void reap() noexcept;
   // blocking operations (getaddrinfo) on the pool (uring_pool.cpp)
   void submit_pool(op_base& op) noexcept;
@@ -61,10 +85,12 @@ class uring_driver {
   void drain_pool() noexcept;
 
   io_uring ring_{};
+  unsigned sq_head_ = 0;  ///< the kernel's SQ head when last read (next_sqe)
   completion_queue& done_;
   std::size_t in_flight_ = 0;
   bool defer_taskrun_ = false;
-  bool taskrun_flag_ = false;  ///< IORING_SQ_TASKRUN tells that completions wait (flush)
+  bool taskrun_flag_ = false;
+  bool cancel_by_fd_ = false;  ///< IORING_ASYNC_CANCEL_FD works (probe_cancel_by_fd)  ///< IORING_SQ_TASKRUN tells that completions wait (flush)
   int wake_fd_ = -1;
   std::uint64_t wake_buf_ = 0;
   std::size_t pool_jobs_ = 0;  ///< operations handed to pool_ and not yet drained

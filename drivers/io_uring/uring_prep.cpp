@@ -34,16 +34,10 @@ void uring_prep(io_uring_sqe* sqe, op_base& base) noexcept {
     case op_kind::nop:
       io_uring_prep_nop(sqe);
       break;
-    case op_kind::recv: {
-      auto& op = static_cast<recv_op&>(base);
-      io_uring_prep_recv(sqe, fd, op.buf, sqe_len(op.len), op.flags);
-      break;
-    }
-    case op_kind::send: {
-      auto& op = static_cast<send_op&>(base);
-      io_uring_prep_send(sqe, fd, op.buf, sqe_len(op.len), op.flags | MSG_NOSIGNAL);
-      break;
-    }
+    case op_kind::recv:
+      return uring_prep(sqe, static_cast<recv_op&>(base));
+    case op_kind::send:
+      return uring_prep(sqe, static_cast<send_op&>(base));
     case op_kind::recvmsg: {
       auto& op = static_cast<msg_op&>(base);
       io_uring_prep_recvmsg(sqe, fd, &op.msg, static_cast<unsigned>(op.flags));

@@ -1,13 +1,27 @@
 #pragma once
 
-#include <corio/detail/ops.hpp>
+#include <corio/detail/fd_record.hpp>
+
+#include "drivers/syscall.hpp"
 
 #include <liburing.h>
+#include <sys/socket.h>
 
 namespace corio::detail {
 
-/// Fills sqe for op (user_data = &op).
+/// Fills sqe for op (user_data = &op): any operation, with one switch over its kind.
 void uring_prep(io_uring_sqe* sqe, op_base& op) noexcept;
+
+// The operations a server runs per message, prepared inline by the typed submit path
+// (uring_driver::submit(recv_op&) ...): no switch, no call.
+inline void uring_prep(io_uring_sqe* sqe, recv_op& op) noexcept {
+  io_uring_prep_recv(sqe, op_fd(op), op.buf, static_cast<unsigned>(clamp_len(op.len)), op.flags);
+  io_uring_sqe_set_data(sqe, &op);
+}
+inline void uring_prep(io_uring_sqe* sqe, send_op& op) noexcept {
+  io_uring_prep_send(sqe, op_fd(op), op.buf, static_cast<unsigned>(clamp_len(op.len)), op.flags | MSG_NOSIGNAL);
+  io_uring_sqe_set_data(sqe, &op);
+}
 
 /// An opcode the driver issues, with its name for messages.
 struct uring_opcode {

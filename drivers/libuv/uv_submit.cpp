@@ -31,6 +31,13 @@ void uv_driver::submit(op_base& op) noexcept {
   }
 }
 
+void uv_driver::cancel_fd(fd_record& r) noexcept {
+  if (!r.driver_state) return;
+  auto& st = *static_cast<uv_fd*>(r.driver_state);
+  readiness::fail_all(st, -ECANCELED, sink());
+  update_watch(st);
+}
+
 void uv_driver::cancel(op_base& op) noexcept {
   if (readiness::queue_of(op.kind) != readiness::queue_id::none) {
     if (op.fd && op.fd->driver_state) {

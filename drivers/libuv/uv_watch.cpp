@@ -56,6 +56,11 @@ int uv_events(std::uint32_t poll_bits) noexcept {
 }
 
 int wanted_events(const uv_fd& st) noexcept {
+  // Asked twice per readiness event and once per park: the common case without a poller
+  // needs no walk of the queues.
+  if (st.pollers.empty()) [[likely]] {
+    return (st.readers.empty() ? 0 : UV_READABLE) | (st.writers.empty() ? 0 : UV_WRITABLE);
+  }
   int want = uv_events(readiness::interest(st));
   // A poll op waiting only for HUP or ERR: those come with any watch, so watch the rarest
   // event (urgent data). Not UV_DISCONNECT: a half-closed peer would keep reporting it.
@@ -66,13 +71,23 @@ int wanted_events(const uv_fd& st) noexcept {
 }  // namespace
 
 void uv_driver::submit_socket(op_base& op) noexcept {
-  if (!op.fd) return finish(op, -EBADF);
+  if (try_socket(op)) finish(op, op.result);
+}
+
+bool uv_driver::try_socket(op_base& op) noexcept {
+  if (!op.fd) {
+    op.result = -EBADF;
+    return true;
+  }
   auto* st = static_cast<uv_fd*>(op.fd->driver_state);
   int res = readiness::attempt(st, op);
-  if (res != readiness::would_block) return finish(op, res);
-  if (!st && !(st = watch(*op.fd, &res))) return finish(op, res);
-  readiness::park(*st, op);
-  update_watch(*st);
+  if (res == readiness::would_block && (st || (st = watch(*op.fd, &res)))) {
+    readiness::park(*st, op);
+    update_watch(*st);
+    return false;
+  }
+  op.result = res;
+  return true;
 }
 
 uv_fd* uv_driver::watch(fd_record& r, int* err) noexcept {

@@ -77,9 +77,10 @@ void on_ready(fd_queues& q, unsigned ready, const sink& s) noexcept {
   if (ready & ready_hup) q.hung_up = true;
   if (ready & ready_read) {
     q.read_drained = false;
-    retry(q, q.readers, s);
+    if (!q.readers.empty()) retry(q, q.readers, s);
   }
-  if (ready & ready_write) retry(q, q.writers, s);
+  // (an edge for new data says writable too: usually nobody waits for that)
+  if ((ready & ready_write) && !q.writers.empty()) retry(q, q.writers, s);
   if (!q.pollers.empty()) check_pollers(q, s);
 }
 

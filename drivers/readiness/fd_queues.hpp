@@ -47,6 +47,19 @@ inline constexpr unsigned ready_all = ready_read | ready_write;
 /// With ready_read: the event also said RDHUP, HUP or ERR (sticky: see fd_queues::hung_up).
 inline constexpr unsigned ready_hup = 4;
 
+/// submit_inline for a readiness driver (epoll, libuv): a socket op is tried now, and parked
+/// by Driver::try_socket if it would block; anything else takes the driver's submit().
+template <class Driver>
+bool submit_inline(Driver& d, op_base& op, std::size_t& in_flight) noexcept {
+  if (category_of(op.kind) != op_category::socket) [[unlikely]] {
+    d.submit(op);
+    return false;
+  }
+  if (d.try_socket(op)) return true;
+  ++in_flight;
+  return false;
+}
+
 /// Tries a socket op now: its result, or would_block when it must park (its system call would
 /// block, or earlier ops are parked in its queue and FIFO order must hold). q may be null
 /// (nothing parked on the descriptor yet).

@@ -47,37 +47,6 @@ int do_connect(int fd, connect_op& op) noexcept {
 
 }  // namespace
 
-queue_id queue_of(op_kind kind) noexcept {
-  switch (kind) {
-    case op_kind::recv:
-    case op_kind::recvmsg:
-    case op_kind::accept:
-      return queue_id::read;
-    case op_kind::send:
-    case op_kind::sendmsg:
-    case op_kind::connect:
-      return queue_id::write;
-    case op_kind::poll:
-      return queue_id::poll;
-    case op_kind::nop:
-    case op_kind::shutdown:
-    case op_kind::openat:
-    case op_kind::read_at:
-    case op_kind::write_at:
-    case op_kind::readv_at:
-    case op_kind::writev_at:
-    case op_kind::fsync:
-    case op_kind::statx:
-    case op_kind::unlinkat:
-    case op_kind::renameat:
-    case op_kind::mkdirat:
-    case op_kind::close:
-    case op_kind::getaddrinfo:
-      return queue_id::none;
-  }
-  return queue_id::none;
-}
-
 std::uint32_t poll_now(int fd, std::uint32_t events) noexcept {
   ::pollfd p{fd, static_cast<short>(events), 0};
   if (retry_eintr([&] { return ::poll(&p, 1, 0); }) <= 0) return 0;

@@ -17,7 +17,38 @@ enum class queue_id : std::uint8_t {
   poll,   ///< poll_op: waits for its own events
 };
 
-queue_id queue_of(op_kind kind) noexcept;
+/// Inline: every submit, park and cancel asks it.
+constexpr queue_id queue_of(op_kind kind) noexcept {
+  switch (kind) {
+    case op_kind::recv:
+    case op_kind::recvmsg:
+    case op_kind::accept:
+      return queue_id::read;
+    case op_kind::send:
+    case op_kind::sendmsg:
+    case op_kind::connect:
+      return queue_id::write;
+    case op_kind::poll:
+      return queue_id::poll;
+    case op_kind::nop:
+    case op_kind::shutdown:
+    case op_kind::openat:
+    case op_kind::read_at:
+    case op_kind::write_at:
+    case op_kind::readv_at:
+    case op_kind::writev_at:
+    case op_kind::fsync:
+    case op_kind::statx:
+    case op_kind::unlinkat:
+    case op_kind::renameat:
+    case op_kind::mkdirat:
+    case op_kind::close:
+    case op_kind::getaddrinfo:
+      return queue_id::none;
+  }
+  return queue_id::none;
+}
+
 
 /// What perform() returns when op must wait for readiness: no system call returns it, so a
 /// genuine -EAGAIN result (a Unix connect to a full backlog) stays a result.

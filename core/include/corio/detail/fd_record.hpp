@@ -19,8 +19,10 @@ struct fd_record {
   int fd = -1;
   fd_kind kind = fd_kind::other;
   std::uint32_t owners = 0;
-  std::uint32_t in_flight = 0;  ///< length of the ops list
-  op_base* ops = nullptr;       ///< operations in flight on this descriptor
+  std::uint32_t in_flight = 0;  ///< operations in flight on this descriptor
+  /// Those of them the driver cannot cancel by descriptor (driver cancels_by_fd): io_uring
+  /// before 5.19, and pool operations (files) on epoll and libuv.
+  op_base* ops = nullptr;
   runtime_state* rt = nullptr;  ///< null once the runtime is gone: the last owner closes synchronously
   void* driver_state = nullptr; ///< per-descriptor state of epoll / libuv (null for io_uring)
   bool close_queued = false;    ///< no owners left; close issued (or waiting for in_flight == 0)

@@ -103,7 +103,7 @@ struct op_base : ready_node {
   bool yields_fd = false;
   std::int32_t result = 0;  ///< >= 0 value, < 0 -errno
   fd_record* fd = nullptr;  ///< the descriptor operated on (null for path operations)
-  op_base* fd_prev = nullptr;  ///< links in fd->ops, the descriptor's in-flight list
+  op_base* fd_prev = nullptr;  ///< links in fd->ops (ops the driver cannot cancel by descriptor)
   op_base* fd_next = nullptr;
   op_base* drv_prev = nullptr;  ///< scratch links owned by the driver while in flight
   op_base* drv_next = nullptr;

@@ -19,6 +19,11 @@ std::error_code op_error(int res) noexcept;
 /// Starts op for `waiter`. Returns false when op completed at once (op.result is final: no
 /// runtime, a closed descriptor); true when the waiter is suspended.
 bool start_op(op_base& op, std::coroutine_handle<> waiter) noexcept;
+/// The same for the stream operations a server runs per message, typed by the operation: the
+/// driver prepares them inline (no switch over the kind, no chain of calls). Overload
+/// resolution picks these for op_awaiter<recv_op> and <send_op> (read, write, write_all...).
+bool start_op(recv_op& op, std::coroutine_handle<> waiter) noexcept;
+bool start_op(send_op& op, std::coroutine_handle<> waiter) noexcept;
 
 /// Queues n to be resumed by the loop.
 void schedule(ready_node& n) noexcept;
