@@ -18,7 +18,6 @@ using namespace corio_test;
 
 namespace {
 
-const std::string examples = CORIO_EXAMPLES_DIR;
 
 /// The example binaries exist (they are separate targets); otherwise prints a skip reason.
 bool examples_built() {

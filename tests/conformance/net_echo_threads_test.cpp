@@ -11,7 +11,6 @@ using namespace corio_test;
 
 namespace {
 
-const std::string examples = CORIO_EXAMPLES_DIR;
 
 std::size_t thread_count(pid_t pid) {
   std::size_t n = 0;

@@ -12,7 +12,6 @@ using namespace corio_net_test;
 
 namespace {
 
-const std::string examples = CORIO_EXAMPLES_DIR;
 const std::string curl = "/usr/bin/curl";
 
 bool server_built() {

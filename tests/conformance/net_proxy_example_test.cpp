@@ -16,7 +16,6 @@ using namespace corio_net_test;
 
 namespace {
 
-const std::string examples = CORIO_EXAMPLES_DIR;
 
 #if defined(__SANITIZE_ADDRESS__)
 constexpr std::size_t stream_bytes = 16 << 20;

@@ -30,6 +30,9 @@ auto retry_eintr(F call) {
   }
 }
 
+/// Where the example programs are built (the tests that run them as processes).
+inline const std::string examples = CORIO_EXAMPLES_DIR;
+
 /// Number of open descriptors of this process (/proc/self/fd).
 std::size_t open_fd_count();
 

@@ -9,7 +9,6 @@ using namespace corio_tls_test;
 
 namespace {
 
-const std::string examples = CORIO_EXAMPLES_DIR;
 
 bool ready(const char* example) {
   if (!have_openssl() || !certs::get().ok) {
