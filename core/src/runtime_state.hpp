@@ -53,7 +53,7 @@ class runtime_state {
   /// parked by epoll keeps its state there).
   void book_submit(op_base& op) noexcept {
     op.state = op_state::in_flight;
-    if (op.fd && op.kind != op_kind::close) {
+    if (op.fd && &op != &op.fd->closer) {  // the close itself is not an operation on it
       fd_record& r = *op.fd;
       ++r.in_flight;
       // Listed only where the driver cannot cancel it by its descriptor (see last_owner_gone).

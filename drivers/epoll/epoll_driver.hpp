@@ -33,10 +33,11 @@ class epoll_driver {
   void submit(op_base& op) noexcept;
   /// Like submit(), except that a socket operation whose system call does not block is not
   /// queued: true, with op.result set (the core resumes nobody: its waiter goes on at once).
-  bool submit_inline(op_base& op) noexcept { return readiness::submit_inline(*this, op, in_flight_); }
-  /// Tries a socket op now and parks it if it would block. True, op.result set, when it
-  /// finished at once (in_flight_ untouched either way).
-  bool try_socket(op_base& op) noexcept;
+  /// Typed: recv_op and send_op go from the core's start_op to their system call inline.
+  template <class Op>
+  bool submit_inline(Op& op) noexcept {
+    return readiness::submit_inline(*this, op, in_flight_);
+  }
   void cancel(op_base& op) noexcept;
   /// Socket operations wait in the descriptor's own queues: cancel_fd reaches them all, and
   /// the core keeps no list of them. Files and paths run on a pool: those it lists.
@@ -60,8 +61,14 @@ class epoll_driver {
   void run_closes(std::size_t max) noexcept;
 
   // per descriptor (epoll_driver.cpp)
-  /// The descriptor's queues, registered with epoll on first use; null and *err on failure.
+  // For readiness::try_socket: the descriptor's queues, registered with epoll on first use
+  // (null and *err on failure), and what a park needs besides (nothing: the registration is
+  // edge-triggered for both directions, once).
+  using fd_state = readiness::fd_queues;
+  template <class D, class Op>
+  friend bool readiness::try_socket(D&, Op&) noexcept;
   readiness::fd_queues* watch(fd_record& r, int* err) noexcept;
+  void parked(readiness::fd_queues&, const op_base&) noexcept {}
   void forget(fd_record& r) noexcept;
   int wait(std::int64_t timeout_ns) noexcept;
   void drain_pool() noexcept;

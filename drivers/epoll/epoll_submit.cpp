@@ -31,22 +31,7 @@ void epoll_driver::submit(op_base& op) noexcept {
 }
 
 void epoll_driver::submit_socket(op_base& op) noexcept {
-  if (try_socket(op)) finish(op, op.result);
-}
-
-bool epoll_driver::try_socket(op_base& op) noexcept {
-  if (!op.fd) {
-    op.result = -EBADF;
-    return true;
-  }
-  auto* q = static_cast<readiness::fd_queues*>(op.fd->driver_state);
-  int res = readiness::attempt(q, op);
-  if (res == readiness::would_block && (q || (q = watch(*op.fd, &res)))) {
-    readiness::park(*q, op);
-    return false;
-  }
-  op.result = res;
-  return true;
+  if (readiness::try_socket(*this, op)) finish(op, op.result);
 }
 
 void epoll_driver::submit_file(op_base& op) noexcept {

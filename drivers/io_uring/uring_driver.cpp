@@ -61,7 +61,8 @@ uring_driver::uring_driver(completion_queue& done, unsigned entries, unsigned po
   }
   if (rc < 0) throw uring_setup_error(-rc, std::system_category(), refusal_message(-rc));
   io_uring_register_ring_fd(&ring_);  // best effort: saves an fd lookup per io_uring_enter
-  // CORIO_URING_NO_CANCEL_FD=1: behave as on a kernel before 5.19 (tests the fallback here).
+  // CORIO_URING_NO_CANCEL_FD=1: behave as on a kernel before 5.19 (ci/test runs the close
+  // tests so, for the listed fallback).
   const char* no_cancel_fd = std::getenv("CORIO_URING_NO_CANCEL_FD");
   cancel_by_fd_ = !(no_cancel_fd && *no_cancel_fd == '1') && probe_cancel_by_fd();
 

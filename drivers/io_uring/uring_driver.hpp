@@ -89,8 +89,8 @@ class uring_driver {
   completion_queue& done_;
   std::size_t in_flight_ = 0;
   bool defer_taskrun_ = false;
-  bool taskrun_flag_ = false;
-  bool cancel_by_fd_ = false;  ///< IORING_ASYNC_CANCEL_FD works (probe_cancel_by_fd)  ///< IORING_SQ_TASKRUN tells that completions wait (flush)
+  bool taskrun_flag_ = false;  ///< IORING_SQ_TASKRUN tells that completions wait (flush)
+  bool cancel_by_fd_ = false;  ///< IORING_ASYNC_CANCEL_FD works (probe_cancel_by_fd)
   int wake_fd_ = -1;
   std::uint64_t wake_buf_ = 0;
   std::size_t pool_jobs_ = 0;  ///< operations handed to pool_ and not yet drained

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/src/node_queue.hpp"
+#include "drivers/libuv/uv_fd.hpp"
 #include "drivers/readiness/fd_queues.hpp"
 
 #include <cstddef>
@@ -14,7 +15,6 @@
 namespace corio::detail {
 
 struct fd_record;
-struct uv_fd;      // per-descriptor state (uv_watch.cpp)
 struct uv_fs_job;  // a pooled libuv request (uv_fs.cpp)
 
 class uv_driver {
@@ -32,10 +32,11 @@ class uv_driver {
   void submit(op_base& op) noexcept;
   /// Like submit(), except that a socket operation whose system call does not block is not
   /// queued: true, with op.result set (the core resumes nobody: its waiter goes on at once).
-  bool submit_inline(op_base& op) noexcept { return readiness::submit_inline(*this, op, in_flight_); }
-  /// Tries a socket op now and parks it if it would block. True, op.result set, when it
-  /// finished at once (in_flight_ untouched either way).
-  bool try_socket(op_base& op) noexcept;
+  /// Typed: recv_op and send_op go from the core's start_op to their system call inline.
+  template <class Op>
+  bool submit_inline(Op& op) noexcept {
+    return readiness::submit_inline(*this, op, in_flight_);
+  }
   void cancel(op_base& op) noexcept;
   /// Socket operations wait in the descriptor's own queues: cancel_fd reaches them all, and
   /// the core keeps no list of them. Files and paths run on a pool: those it lists.
@@ -66,8 +67,22 @@ class uv_driver {
   void submit_file(op_base& op) noexcept;
   void submit_close(op_base& op) noexcept;
   void run_closes(std::size_t max) noexcept;
-  /// The descriptor's state with its poll handle initialised; null and *err on failure.
+  // For readiness::try_socket: the descriptor's state with its poll handle initialised (null
+  // and *err on failure), and after a park its poll made to cover what op waits for. A stream
+  // op whose direction is watched already (a busy socket: see update_watch) costs nothing more.
+  using fd_state = uv_fd;
+  template <class D, class Op>
+  friend bool readiness::try_socket(D&, Op&) noexcept;
   uv_fd* watch(fd_record& r, int* err) noexcept;
+  template <class Op>
+  void parked(uv_fd& st, const Op&) noexcept {
+    if constexpr (std::is_same_v<Op, recv_op>) {
+      if (st.events & UV_READABLE) return;
+    } else if constexpr (std::is_same_v<Op, send_op>) {
+      if (st.events & UV_WRITABLE) return;
+    }
+    update_watch(st);
+  }
   /// Detaches r's state and closes its poll handle; `closer` (if any) closes the descriptor.
   void forget(fd_record& r, op_base* closer) noexcept;
   int start_fs(uv_fs_job& job, op_base& op) noexcept;

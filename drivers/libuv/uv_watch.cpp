@@ -71,23 +71,7 @@ int wanted_events(const uv_fd& st) noexcept {
 }  // namespace
 
 void uv_driver::submit_socket(op_base& op) noexcept {
-  if (try_socket(op)) finish(op, op.result);
-}
-
-bool uv_driver::try_socket(op_base& op) noexcept {
-  if (!op.fd) {
-    op.result = -EBADF;
-    return true;
-  }
-  auto* st = static_cast<uv_fd*>(op.fd->driver_state);
-  int res = readiness::attempt(st, op);
-  if (res == readiness::would_block && (st || (st = watch(*op.fd, &res)))) {
-    readiness::park(*st, op);
-    update_watch(*st);
-    return false;
-  }
-  op.result = res;
-  return true;
+  if (readiness::try_socket(*this, op)) finish(op, op.result);
 }
 
 uv_fd* uv_driver::watch(fd_record& r, int* err) noexcept {

@@ -9,12 +9,8 @@ namespace corio::detail::readiness {
 
 namespace {
 
-// A recv on a byte stream that got less than it asked for emptied the receive queue.
 void note_read(fd_queues& q, const op_base& op, int res) noexcept {
-  if (op.kind != op_kind::recv || !op.fd || op.fd->kind != fd_kind::stream_socket) return;
-  if (res == would_block || (res > 0 && static_cast<std::size_t>(res) < static_cast<const recv_op&>(op).len)) {
-    q.read_drained = true;
-  }
+  if (op.kind == op_kind::recv && op.fd) note_recv(q, static_cast<const recv_op&>(op), res);
 }
 
 op_list* list_for(fd_queues& q, queue_id id) noexcept {
@@ -31,7 +27,8 @@ op_list* list_for(fd_queues& q, queue_id id) noexcept {
 // reports the next edge only after a call has seen EAGAIN).
 void retry(fd_queues& q, op_list& list, const sink& s) noexcept {
   while (op_base* op = list.front()) {
-    int res = perform(*op);
+    // A stream read, the usual waiter, without the switch over every kind.
+    int res = op->kind == op_kind::recv ? perform(static_cast<recv_op&>(*op)) : perform(*op);
     note_read(q, *op, res);
     if (res == would_block) return;
     list.remove(*op);

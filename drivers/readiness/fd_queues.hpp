@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 namespace corio::detail::readiness {
 
@@ -47,19 +48,6 @@ inline constexpr unsigned ready_all = ready_read | ready_write;
 /// With ready_read: the event also said RDHUP, HUP or ERR (sticky: see fd_queues::hung_up).
 inline constexpr unsigned ready_hup = 4;
 
-/// submit_inline for a readiness driver (epoll, libuv): a socket op is tried now, and parked
-/// by Driver::try_socket if it would block; anything else takes the driver's submit().
-template <class Driver>
-bool submit_inline(Driver& d, op_base& op, std::size_t& in_flight) noexcept {
-  if (category_of(op.kind) != op_category::socket) [[unlikely]] {
-    d.submit(op);
-    return false;
-  }
-  if (d.try_socket(op)) return true;
-  ++in_flight;
-  return false;
-}
-
 /// Tries a socket op now: its result, or would_block when it must park (its system call would
 /// block, or earlier ops are parked in its queue and FIFO order must hold). q may be null
 /// (nothing parked on the descriptor yet).
@@ -67,6 +55,62 @@ int attempt(fd_queues* q, op_base& op) noexcept;
 
 /// Parks op (attempt returned would_block); the driver makes sure the descriptor is watched.
 void park(fd_queues& q, op_base& op) noexcept;
+
+// attempt() and park() for the per-message stream operations, inline: their queue and their
+// system call are known from their type.
+/// A read on a byte stream that got less than it asked for emptied the receive queue.
+inline void note_recv(fd_queues& q, const recv_op& op, int res) noexcept {
+  if (op.fd->kind != fd_kind::stream_socket) return;
+  if (res == would_block || (res > 0 && static_cast<std::size_t>(res) < op.len)) q.read_drained = true;
+}
+inline int attempt(fd_queues* q, recv_op& op) noexcept {
+  if (q && (!q->readers.empty() || (q->read_drained && !q->hung_up))) return would_block;
+  const int res = perform(op);
+  if (q) note_recv(*q, op, res);
+  return res;
+}
+inline int attempt(fd_queues* q, send_op& op) noexcept {
+  if (q && !q->writers.empty()) return would_block;
+  return perform(op);
+}
+inline void park(fd_queues& q, recv_op& op) noexcept { q.readers.push_back(op); }
+inline void park(fd_queues& q, send_op& op) noexcept { q.writers.push_back(op); }
+
+/// A readiness driver's try_socket (epoll, libuv): tries op now and, if it would block, parks
+/// it in its descriptor's state (Driver::fd_state, made by d.watch on first use) and tells
+/// d.parked. True, op.result set, when op finished at once. Typed for recv_op and send_op: no
+/// switch and no call between co_await and the system call.
+template <class Driver, class Op>
+bool try_socket(Driver& d, Op& op) noexcept {
+  if (!op.fd) [[unlikely]] {
+    op.result = -EBADF;
+    return true;
+  }
+  auto* st = static_cast<typename Driver::fd_state*>(op.fd->driver_state);
+  int res = attempt(st, op);
+  if (res == would_block && (st || (st = d.watch(*op.fd, &res)))) {
+    park(*st, op);
+    d.parked(*st, op);
+    return false;
+  }
+  op.result = res;
+  return true;
+}
+
+/// submit_inline for a readiness driver: a socket op is tried now, and parked if it would
+/// block; anything else takes the driver's submit().
+template <class Driver, class Op>
+bool submit_inline(Driver& d, Op& op, std::size_t& in_flight) noexcept {
+  if constexpr (std::is_same_v<Op, op_base>) {
+    if (category_of(op.kind) != op_category::socket) [[unlikely]] {
+      d.submit(op);
+      return false;
+    }
+  }
+  if (try_socket(d, op)) return true;
+  ++in_flight;
+  return false;
+}
 
 /// Retries parked ops after a readiness event: readers on ready_read, writers on ready_write,
 /// in FIFO order until one would block; every poller is checked with one poll(2).

@@ -1,5 +1,5 @@
-// One non-blocking attempt per socket operation. Every call adds MSG_DONTWAIT (a descriptor
-// adopted as blocking must never stall the loop) and sends add MSG_NOSIGNAL (no SIGPIPE).
+// One non-blocking attempt per socket operation, with the flags of socket_ops.hpp's typed ones:
+// MSG_DONTWAIT on every call, MSG_NOSIGNAL on sends.
 #include "drivers/readiness/socket_ops.hpp"
 #include "drivers/syscall.hpp"
 
@@ -13,16 +13,9 @@ namespace corio::detail::readiness {
 
 namespace {
 
-// The value of a call, retried on EINTR; would_block on EAGAIN; -errno otherwise.
-template <class F>
-int sys(F&& call) noexcept {
-  const int rc = retry_eintr(call);
-  return rc == -EAGAIN ? would_block : rc;  // EWOULDBLOCK is EAGAIN on Linux
-}
-
 int do_accept(int fd, accept_op& op) noexcept {
   op.addrlen = sizeof(op.addr);
-  return sys([&] {
+  return nonblocking([&] {
     return ::accept4(fd, reinterpret_cast<sockaddr*>(&op.addr), &op.addrlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
   });
 }
@@ -57,21 +50,17 @@ int perform(op_base& base) noexcept {
   const int fd = op_fd(base);
   if (fd < 0 && base.kind != op_kind::nop) return -EBADF;
   switch (base.kind) {
-    case op_kind::recv: {
-      auto& op = static_cast<recv_op&>(base);
-      return sys([&] { return ::recv(fd, op.buf, clamp_len(op.len), op.flags | MSG_DONTWAIT); });
-    }
-    case op_kind::send: {
-      auto& op = static_cast<send_op&>(base);
-      return sys([&] { return ::send(fd, op.buf, clamp_len(op.len), op.flags | MSG_DONTWAIT | MSG_NOSIGNAL); });
-    }
+    case op_kind::recv:
+      return perform(static_cast<recv_op&>(base));
+    case op_kind::send:
+      return perform(static_cast<send_op&>(base));
     case op_kind::recvmsg: {
       auto& op = static_cast<msg_op&>(base);
-      return sys([&] { return ::recvmsg(fd, &op.msg, op.flags | MSG_DONTWAIT); });
+      return nonblocking([&] { return ::recvmsg(fd, &op.msg, op.flags | MSG_DONTWAIT); });
     }
     case op_kind::sendmsg: {
       auto& op = static_cast<msg_op&>(base);
-      return sys([&] { return ::sendmsg(fd, &op.msg, op.flags | MSG_DONTWAIT | MSG_NOSIGNAL); });
+      return nonblocking([&] { return ::sendmsg(fd, &op.msg, op.flags | MSG_DONTWAIT | MSG_NOSIGNAL); });
     }
     case op_kind::accept:
       return do_accept(fd, static_cast<accept_op&>(base));
@@ -82,7 +71,7 @@ int perform(op_base& base) noexcept {
       return revents ? static_cast<int>(revents) : would_block;
     }
     case op_kind::shutdown:
-      return sys([&] { return ::shutdown(fd, static_cast<shutdown_op&>(base).how); });
+      return nonblocking([&] { return ::shutdown(fd, static_cast<shutdown_op&>(base).how); });
     case op_kind::nop:
       return 0;
     case op_kind::openat:

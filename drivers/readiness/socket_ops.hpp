@@ -2,10 +2,14 @@
 // emulate completion on top of readiness (epoll, libuv): "do it now, or say what to wait for".
 #pragma once
 
-#include <corio/detail/ops.hpp>
+#include "drivers/syscall.hpp"
 
+#include <corio/detail/fd_record.hpp>
+
+#include <cerrno>
 #include <climits>
 #include <cstdint>
+#include <sys/socket.h>
 
 namespace corio::detail::readiness {
 
@@ -17,7 +21,8 @@ enum class queue_id : std::uint8_t {
   poll,   ///< poll_op: waits for its own events
 };
 
-/// Inline: every submit, park and cancel asks it.
+/// Inline: every submit, park and cancel asks it. Every kind is listed, as in every switch
+/// over op_kind (-Werror=switch-enum: a new kind must say where it waits).
 constexpr queue_id queue_of(op_kind kind) noexcept {
   switch (kind) {
     case op_kind::recv:
@@ -49,10 +54,30 @@ constexpr queue_id queue_of(op_kind kind) noexcept {
   return queue_id::none;
 }
 
-
 /// What perform() returns when op must wait for readiness: no system call returns it, so a
 /// genuine -EAGAIN result (a Unix connect to a full backlog) stays a result.
 inline constexpr int would_block = INT_MIN;
+
+/// The value of a non-blocking call, retried on EINTR; would_block on EAGAIN; -errno otherwise.
+template <class F>
+int nonblocking(F&& call) noexcept {
+  const int rc = retry_eintr(call);
+  return rc == -EAGAIN ? would_block : rc;  // EWOULDBLOCK is EAGAIN on Linux
+}
+
+// The per-message stream operations, typed and inline (the drivers' try_socket for them, and
+// perform() below). Every call adds MSG_DONTWAIT (a descriptor adopted as blocking must never
+// stall the loop) and sends add MSG_NOSIGNAL (no SIGPIPE).
+inline int perform(recv_op& op) noexcept {
+  const int fd = op_fd(op);
+  if (fd < 0) [[unlikely]] return -EBADF;
+  return nonblocking([&] { return ::recv(fd, op.buf, clamp_len(op.len), op.flags | MSG_DONTWAIT); });
+}
+inline int perform(send_op& op) noexcept {
+  const int fd = op_fd(op);
+  if (fd < 0) [[unlikely]] return -EBADF;
+  return nonblocking([&] { return ::send(fd, op.buf, clamp_len(op.len), op.flags | MSG_DONTWAIT | MSG_NOSIGNAL); });
+}
 
 /// One attempt at op's system call: the result (>= 0 or -errno), or would_block. A poll_op
 /// yields its ready mask, or would_block when none of its events is present. A connect in
