@@ -9,10 +9,6 @@ namespace corio::detail::readiness {
 
 namespace {
 
-void note_read(fd_queues& q, const op_base& op, int res) noexcept {
-  if (op.kind == op_kind::recv && op.fd) note_recv(q, static_cast<const recv_op&>(op), res);
-}
-
 op_list* list_for(fd_queues& q, queue_id id) noexcept {
   switch (id) {
     case queue_id::read: return &q.readers;
@@ -28,8 +24,14 @@ op_list* list_for(fd_queues& q, queue_id id) noexcept {
 void retry(fd_queues& q, op_list& list, const sink& s) noexcept {
   while (op_base* op = list.front()) {
     // A stream read, the usual waiter, without the switch over every kind.
-    int res = op->kind == op_kind::recv ? perform(static_cast<recv_op&>(*op)) : perform(*op);
-    note_read(q, *op, res);
+    int res;
+    if (op->kind == op_kind::recv) {
+      auto& recv = static_cast<recv_op&>(*op);
+      res = perform(recv);
+      note_recv(q, recv, res);
+    } else {
+      res = perform(*op);
+    }
     if (res == would_block) return;
     list.remove(*op);
     s.finish(*op, res);
@@ -55,15 +57,15 @@ void check_pollers(fd_queues& q, const sink& s) noexcept {
 }  // namespace
 
 int attempt(fd_queues* q, op_base& op) noexcept {
+  // The stream operations' conditions live in their typed overloads only.
+  if (op.kind == op_kind::recv) return attempt(q, static_cast<recv_op&>(op));
+  if (op.kind == op_kind::send) return attempt(q, static_cast<send_op&>(op));
   const queue_id id = queue_of(op.kind);
   // Data ops queue behind parked ones; a poll only looks, so it may always check now.
-  if (q && id != queue_id::poll && id != queue_id::none) {
-    const op_list* list = id == queue_id::read ? &q->readers : &q->writers;
-    if (!list->empty()) return would_block;
-    if (id == queue_id::read && q->read_drained && !q->hung_up && op.kind == op_kind::recv) return would_block;
+  if (q && (id == queue_id::read || id == queue_id::write)) {
+    if (!(id == queue_id::read ? q->readers : q->writers).empty()) return would_block;
   }
   const int res = perform(op);
-  if (q) note_read(*q, op, res);
   // Only an op with a queue can wait; for the others (shutdown) EAGAIN is the answer.
   return res == would_block && id == queue_id::none ? -EAGAIN : res;
 }
