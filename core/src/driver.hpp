@@ -39,6 +39,15 @@ template <class D>
 concept inline_completing = requires(D& d, op_base& op) {
   { d.submit_inline(op) } -> std::same_as<bool>;
 };
+/// Optional: drivers that hand each completion to the core as they reap it (io_uring) also
+/// offer run_once(timeout_ns, each) and flush(each): each(op) gets the operation, result set,
+/// once the kernel's slot is released. The core calls them only from the loop's top level and
+/// resumes the waiter inside each(); what the driver finishes elsewhere still takes the queue.
+template <class D>
+concept reaping_to_core = requires(D& d, std::int64_t timeout_ns, void (&each)(op_base&) noexcept) {
+  d.run_once(timeout_ns, each);
+  d.flush(each);
+};
 template <inline_completing D, class Op>
 bool submit_inline(D& d, Op& op) noexcept {
   return d.submit_inline(op);

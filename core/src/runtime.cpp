@@ -52,6 +52,37 @@ void runtime_state::run_bounced_now() noexcept {
   bounced_.clear();
 }
 
+// The driver's turn, then what it completed. Where the driver hands each completion over as it
+// reaps it (io_uring), the waiter resumes right there: no queue between the ring and the
+// coroutine. This is the loop's top level, never inside a coroutine, so a resumed coroutine
+// that submits cannot recurse into the reaper.
+namespace {
+// A template, so that the branch a driver does not offer is discarded, not compiled.
+template <class D, class Each>
+void run_driver(D& d, std::int64_t wait_ns, bool flush_only, Each& each) {
+  if constexpr (reaping_to_core<D>) {
+    if (flush_only) {
+      d.flush(each);
+    } else {
+      d.run_once(wait_ns, each);
+    }
+  } else if (flush_only) {
+    d.flush();
+  } else {
+    d.run_once(wait_ns);
+  }
+}
+}  // namespace
+
+void runtime_state::poll_driver(std::int64_t wait_ns, bool flush_only) {
+  auto resume = [this](op_base& op) noexcept {
+    if (on_completed(op)) enter(op).resume();
+  };
+  run_driver(driver_, wait_ns, flush_only, resume);
+  if constexpr (reaping_to_core<driver>) run_bounced();
+  collect();
+}
+
 void runtime_state::turn(std::int64_t max_wait_ns) {
   const stack_floor_scope floor;
   // A plain load first: the common case (nothing posted) costs no atomic read-modify-write.
@@ -89,8 +120,7 @@ void runtime_state::turn(std::int64_t max_wait_ns) {
     // ready tasks: polling for them made corio[libuv] wake 4x as often as libuv itself at
     // 1,000 connections (issue 15).
     if ((!ready_.empty() || !completed_.empty()) && ++turns_without_poll_ < max_turns_without_poll) {
-      driver_.flush();
-      collect();
+      poll_driver(-1, true);
       return;
     }
     wait = 0;
@@ -101,10 +131,10 @@ void runtime_state::turn(std::int64_t max_wait_ns) {
   }
   turns_without_poll_ = 0;
   inline_budget_ = inline_completions_per_poll;
-  driver_.run_once(wait);
-  collect();
+  poll_driver(wait, false);
   fire_timers();
 }
+
 
 // Straight from the driver's batch to the waiting coroutine, with no hop through ready_: the
 // driver has already copied the batch out of the kernel's ring (io_uring advanced its head), and

@@ -31,6 +31,8 @@ class runtime_state {
   /// One turn: run ready tasks, collect completions, fire timers, wait up to `max_wait_ns`.
   void turn(std::int64_t max_wait_ns);
   void fire_timers();
+  /// The driver's run_once(wait_ns) (or its flush()), and the waiters of what it completed.
+  void poll_driver(std::int64_t wait_ns, bool flush_only);
   /// Resumes the coroutines transfer() bounced, until none is left (each may bounce again).
   void run_bounced() noexcept {
     if (!bounced_.empty()) run_bounced_now();

@@ -63,11 +63,6 @@ void timer_heap::disarm(timer_entry& t) noexcept {
   if (t.armed()) remove_at(t.heap_index);
 }
 
-std::optional<clock::time_point> timer_heap::next_deadline() const noexcept {
-  if (heap_.empty()) return std::nullopt;
-  return heap_.front()->deadline;
-}
-
 std::size_t timer_heap::fire_due(clock::time_point now) {
   std::size_t fired = 0;
   while (!heap_.empty() && heap_.front()->deadline <= now) {

@@ -15,7 +15,11 @@ class timer_heap {
   void arm(timer_entry& t);
   void disarm(timer_entry& t) noexcept;
   std::size_t size() const noexcept { return heap_.size(); }
-  std::optional<clock::time_point> next_deadline() const noexcept;
+  /// Inline: the loop asks every turn it may sleep, mostly with no timer armed.
+  std::optional<clock::time_point> next_deadline() const noexcept {
+    if (heap_.empty()) return std::nullopt;
+    return heap_.front()->deadline;
+  }
   /// Fires (in deadline order) every entry due at `now`; returns how many fired.
   std::size_t fire_due(clock::time_point now);
 

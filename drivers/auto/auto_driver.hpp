@@ -59,6 +59,16 @@ class auto_driver {
   void run_once(std::int64_t timeout_ns) {
     if (uring_) u_.run_once(timeout_ns); else e_.run_once(timeout_ns);
   }
+  /// io_uring hands each completion to `each` as it reaps it; epoll queues its own (the core
+  /// collects the queue after either).
+  template <class Each>
+  void flush(Each&& each) noexcept {
+    if (uring_) u_.flush(each);
+  }
+  template <class Each>
+  void run_once(std::int64_t timeout_ns, Each&& each) {
+    if (uring_) u_.run_once(timeout_ns, each); else e_.run_once(timeout_ns);
+  }
   void wake() noexcept {
     if (uring_) u_.wake(); else e_.wake();
   }

@@ -142,7 +142,7 @@ void uring_driver::wake() noexcept {
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
 }
 
-void uring_driver::run_once(std::int64_t timeout_ns) {
+void uring_driver::enter(std::int64_t timeout_ns) noexcept {
   if (timeout_ns == 0) {
     if (io_uring_sq_ready(&ring_) > 0 || (defer_taskrun_ && in_flight_ > 0)) {
       io_uring_submit_and_get_events(&ring_);
@@ -156,10 +156,9 @@ void uring_driver::run_once(std::int64_t timeout_ns) {
     io_uring_cqe* cqe = nullptr;
     io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
   }
-  reap();
 }
 
-void uring_driver::flush() noexcept {
+bool uring_driver::submit_queued() noexcept {
   // Completions waiting as task work (the flag is a load from the shared ring, no system
   // call): run them with the submission, as run_once(0) would. Otherwise only submit: one
   // io_uring_enter without GETEVENTS, and nothing at all when the ring is empty.
@@ -169,33 +168,14 @@ void uring_driver::flush() noexcept {
   } else if (io_uring_sq_ready(&ring_) > 0) {
     io_uring_submit(&ring_);
   } else {
-    return;
+    return false;
   }
-  reap();
+  return true;
 }
 
-void uring_driver::reap() noexcept {
-  // One batch: the tail read once (liburing's for_each re-reads it with a barrier per CQE),
-  // each result copied into its operation, the ring's slots released before anyone resumes.
-  io_uring_cq& cq = ring_.cq;
-  unsigned head = *cq.khead;
-  const unsigned tail = io_uring_smp_load_acquire(cq.ktail);
-  bool rearm_wake = false;
-  for (; head != tail; ++head) {
-    const io_uring_cqe& cqe = cq.cqes[head & cq.ring_mask];
-    const std::uint64_t data = cqe.user_data;
-    if (data <= tag_wake) [[unlikely]] {
-      rearm_wake |= data == tag_wake;
-      continue;
-    }
-    --in_flight_;
-    complete(done_, *reinterpret_cast<op_base*>(data), cqe.res);
-  }
-  io_uring_smp_store_release(cq.khead, head);
-  if (rearm_wake) {
-    arm_wake();
-    if (pool_jobs_ > 0) drain_pool();  // pool workers signal through the same eventfd
-  }
+void uring_driver::after_wake() noexcept {
+  arm_wake();
+  if (pool_jobs_ > 0) drain_pool();  // pool workers signal through the same eventfd
 }
 
 }  // namespace corio::detail

@@ -24,6 +24,12 @@ struct uring_setup_error : std::system_error {
 };
 
 class uring_driver {
+  /// For run_once() and flush() without a handler: completions go to the completion queue.
+  struct queue_each {
+    completion_queue& done;
+    void operator()(op_base& op) const noexcept { done.push(op); }
+  };
+
  public:
   static constexpr const char* name = "io_uring";
 
@@ -44,10 +50,24 @@ class uring_driver {
   /// an open descriptor's operations, only their count.
   bool cancels_by_fd(const op_base&) const noexcept { return cancel_by_fd_; }
   void cancel_fd(fd_record& r) noexcept;
-  void run_once(std::int64_t timeout_ns);
+  /// Submits, waits up to timeout_ns (-1: until a completion) and reaps one batch: each
+  /// completed operation, result set, is handed to each(op) as it is reaped, its ring slot
+  /// already released. The core resumes the waiter right there (no queue between the ring and
+  /// the coroutine); it calls this only from the loop's top level, never from a coroutine.
+  /// Operations finished elsewhere (the pool, a withdrawn job) still go to the completion queue.
+  template <class Each>
+  void run_once(std::int64_t timeout_ns, Each&& each) noexcept {
+    enter(timeout_ns);
+    reap(each);
+  }
+  void run_once(std::int64_t timeout_ns) noexcept { run_once(timeout_ns, queue_each{done_}); }
   /// Between polls (tasks still ready): submits the queued SQEs without waiting and reaps what
   /// completed inline; runs the kernel's pending completions too when it flags any.
-  void flush() noexcept;
+  template <class Each>
+  void flush(Each&& each) noexcept {
+    if (submit_queued()) reap(each);
+  }
+  void flush() noexcept { flush(queue_each{done_}); }
   void wake() noexcept;
   std::size_t in_flight() const noexcept { return in_flight_; }
   void release(fd_record&) noexcept {}  // no per-descriptor state
@@ -78,7 +98,35 @@ class uring_driver {
   }
   void arm_wake() noexcept;
   bool probe_cancel_by_fd() noexcept;
-  void reap() noexcept;
+  /// run_once's and flush's system call (out of line: no reason to inline liburing's wrappers).
+  void enter(std::int64_t timeout_ns) noexcept;
+  bool submit_queued() noexcept;  ///< false when there was nothing to submit and nothing to reap
+  /// One batch: the tail read once (liburing's for_each re-reads it with a barrier per CQE);
+  /// each CQE copied out and its slot released before each(op) runs, so that what a resumed
+  /// coroutine submits or waits for can never see a slot still in use.
+  template <class Each>
+  void reap(Each& each) noexcept {
+    io_uring_cq& cq = ring_.cq;
+    unsigned head = *cq.khead;
+    const unsigned tail = io_uring_smp_load_acquire(cq.ktail);
+    bool rearm_wake = false;
+    while (head != tail) {
+      const io_uring_cqe& cqe = cq.cqes[head & cq.ring_mask];
+      const std::uint64_t data = cqe.user_data;
+      const int res = cqe.res;
+      io_uring_smp_store_release(cq.khead, ++head);
+      if (data <= tag_wake) [[unlikely]] {
+        rearm_wake |= data == tag_wake;
+        continue;
+      }
+      --in_flight_;
+      auto& op = *reinterpret_cast<op_base*>(data);
+      op.result = res;
+      each(op);
+    }
+    if (rearm_wake) after_wake();
+  }
+  void after_wake() noexcept;
   // blocking operations (getaddrinfo) on the pool (uring_pool.cpp)
   void submit_pool(op_base& op) noexcept;
   void cancel_pool(op_base& op) noexcept;
