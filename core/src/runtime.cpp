@@ -52,10 +52,6 @@ void runtime_state::run_bounced_now() noexcept {
   bounced_.clear();
 }
 
-// The driver's turn, then what it completed. Where the driver hands each completion over as it
-// reaps it (io_uring), the waiter resumes right there: no queue between the ring and the
-// coroutine. This is the loop's top level, never inside a coroutine, so a resumed coroutine
-// that submits cannot recurse into the reaper.
 namespace {
 // A template, so that the branch a driver does not offer is discarded, not compiled.
 template <class D, class Each>
@@ -74,6 +70,10 @@ void run_driver(D& d, std::int64_t wait_ns, bool flush_only, Each& each) {
 }
 }  // namespace
 
+// The driver's turn, then what it completed. Where the driver hands each completion over as it
+// reaps it (io_uring), the waiter resumes right there: no queue between the ring and the
+// coroutine. This is the loop's top level, never inside a coroutine, so a resumed coroutine
+// that submits cannot recurse into the reaper.
 void runtime_state::poll_driver(std::int64_t wait_ns, bool flush_only) {
   auto resume = [this](op_base& op) noexcept {
     if (on_completed(op)) enter(op).resume();
@@ -135,9 +135,8 @@ void runtime_state::turn(std::int64_t max_wait_ns) {
   fire_timers();
 }
 
-
-// Straight from the driver's batch to the waiting coroutine, with no hop through ready_: the
-// driver has already copied the batch out of the kernel's ring (io_uring advanced its head), and
+// What the driver queued (epoll and libuv, io_uring's pool and withdrawn jobs), straight to the
+// waiting coroutine with no hop through ready_: the driver has already copied the batch, and
 // this runs only at the top of a turn, never from inside a coroutine. One batch at a time: what
 // completes while it runs (epoll and libuv finish some operations inside submit) waits for the
 // next collect, so a stream that always has data cannot hold the loop.
