@@ -38,6 +38,7 @@ fd_record* runtime_state::adopt(int fd, fd_kind kind) {
   r->owners = 1;
   r->rt = this;
   r->closer.fd = r;
+  r->closer.marks = op_mark::closer;
   r->live_next = records_;
   if (records_) records_->live_prev = r;
   records_ = r;

@@ -55,11 +55,12 @@ class runtime_state {
   /// parked by epoll keeps its state there).
   void book_submit(op_base& op) noexcept {
     op.state = op_state::in_flight;
-    if (op.fd && &op != &op.fd->closer) {  // the close itself is not an operation on it
+    if (op.fd && !(op.marks & op_mark::closer)) {  // the close itself is not an operation on it
       fd_record& r = *op.fd;
       ++r.in_flight;
       // Listed only where the driver cannot cancel it by its descriptor (see last_owner_gone).
       if (!driver_.cancels_by_fd(op)) [[unlikely]] {
+        op.marks |= op_mark::listed;
         op.fd_prev = nullptr;
         op.fd_next = r.ops;
         if (r.ops) r.ops->fd_prev = &op;
@@ -103,7 +104,8 @@ class runtime_state {
     ++stats_.ops_completed;
     fd_record* r = op.fd;
     if (!r) return static_cast<bool>(op.handle);
-    if (&op == &r->closer) [[unlikely]] {
+    const std::uint8_t marks = op.marks;
+    if (marks & op_mark::closer) [[unlikely]] {
       on_closed(*r);
       return false;
     }
@@ -115,10 +117,11 @@ class runtime_state {
       driver_.submit(op);
       return false;
     }
-    if (op.fd_prev || r->ops == &op) [[unlikely]] {  // listed (book_submit)
+    if (marks & op_mark::listed) [[unlikely]] {  // (book_submit)
       (op.fd_prev ? op.fd_prev->fd_next : r->ops) = op.fd_next;
       if (op.fd_next) op.fd_next->fd_prev = op.fd_prev;
       op.fd_prev = op.fd_next = nullptr;
+      op.marks = marks & ~op_mark::listed;
     }
     if (--r->in_flight == 0 && r->close_queued) [[unlikely]] start_close(*r);
     return static_cast<bool>(op.handle);
@@ -134,7 +137,7 @@ class runtime_state {
     task_ctx* ctx = n.ctx;
     if (ctx) {
       if (ctx->cancel_requested) [[unlikely]] return enter_cancelled(n);
-      ctx->hook = nullptr;  // the leaf that installed it has finished
+      ctx->clear_leaf();  // the leaf that was recorded has finished
     }
     tls_ctx = ctx;
     return n.handle;
@@ -145,7 +148,7 @@ class runtime_state {
   /// completed). Its scope's hook goes at once: a cancel arriving before the waiter runs must
   /// not queue the node a second time (it only marks the scope; enter() then unwinds it).
   void wake(ready_node& n) noexcept {
-    if (n.ctx) n.ctx->hook = nullptr;
+    if (n.ctx) n.ctx->clear_leaf();
     ready_.push(n);
   }
 

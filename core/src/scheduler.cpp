@@ -35,6 +35,8 @@ bool unwind_if_cancelled(ready_node& n) noexcept {
 
 std::coroutine_handle<> enter(ready_node& n) noexcept { return tls_runtime->enter(n); }
 
+void cancel_leaf(op_base& op) noexcept { tls_runtime->cancel(op); }
+
 namespace {
 // Why op cannot start here (no runtime, another runtime's descriptor, a closed one).
 [[gnu::noinline]] bool refuse(op_base& op, runtime_state* rt) noexcept {
@@ -65,7 +67,7 @@ bool start(Op& op, std::coroutine_handle<> waiter) noexcept {
   } else {
     rt->submit(op);
   }
-  if (ctx) ctx->set_hook([](void* arg) noexcept { tls_runtime->cancel(*static_cast<op_base*>(arg)); }, &op);
+  if (ctx) ctx->set_leaf(op);
   return true;
 }
 }  // namespace
@@ -92,7 +94,7 @@ void runtime_state::queue_unwind(task_ctx& ctx) noexcept {
 // A scope whose cancel was asked while its leaf was pending.
 std::coroutine_handle<> runtime_state::enter_cancelled(ready_node& n) noexcept {
   task_ctx* ctx = n.ctx;
-  ctx->hook = nullptr;
+  ctx->clear_leaf();
   const bool has_value = n.op && n.op->state == op_state::done && n.op->result >= 0;
   if (has_value && !ctx->unwind_on_resume) {
     // Data wins: an operation that completed anyway is delivered to the branch, which is

@@ -6,6 +6,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
 namespace corio::detail {
 
@@ -24,13 +25,18 @@ struct ready_node {
 };
 
 /// A cancellation scope: a spawned task, the root of block_on, or one branch of timeout() or
-/// when_any(). A scope is suspended on at most one leaf at a time; that leaf installs a hook
-/// that cancel() calls. Touched only by the runtime's thread.
+/// when_any(). A scope is suspended on at most one leaf at a time: an operation records itself
+/// (cancel() asks the driver to finish it), any other leaf installs a hook that cancel() calls.
+/// Touched only by the runtime's thread.
 ///
 /// Cancellation asks the current leaf to finish early and waits for it (the buffer rule); then
 /// the scope is unwound (its frames destroyed) without being resumed. One exception, in a
 /// branch: an operation that completed anyway with a value is delivered (data wins) and the
 /// branch is unwound at its next suspension.
+/// Asks the driver to finish `op` early (scheduler.cpp): what cancelling a scope whose leaf is
+/// an operation does.
+void cancel_leaf(op_base& op) noexcept;
+
 struct task_ctx {
   using hook_fn = void (*)(void*) noexcept;
   using unwind_fn = void (*)(task_ctx*) noexcept;
@@ -38,18 +44,29 @@ struct task_ctx {
   void cancel() noexcept {
     if (cancel_requested) return;
     cancel_requested = true;
-    if (hook) {
+    if (leaf) {
+      cancel_leaf(*std::exchange(leaf, nullptr));
+    } else if (hook) {
       auto fn = hook;
       hook = nullptr;
       fn(hook_arg);
     }
   }
+  /// The leaf is an I/O operation: one store, paid by every operation; cancel() finds it here.
+  void set_leaf(op_base& op) noexcept { leaf = &op; }
+  /// Any other leaf (a timer, a join, a channel...): cancel() calls fn(arg).
   void set_hook(hook_fn fn, void* arg) noexcept {
     hook = fn;
     hook_arg = arg;
   }
+  /// The leaf has finished, whichever kind it was (hook and leaf sit side by side: one store).
+  void clear_leaf() noexcept {
+    hook = nullptr;
+    leaf = nullptr;
+  }
 
   hook_fn hook = nullptr;
+  op_base* leaf = nullptr;
   void* hook_arg = nullptr;
   bool cancel_requested = false;
   /// Spawned tasks: even an operation that completed with a value is not delivered.

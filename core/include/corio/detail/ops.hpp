@@ -92,6 +92,12 @@ enum class op_state : std::uint8_t {
   done,       ///< completed; result is final
 };
 
+/// Bits of op_base::marks.
+namespace op_mark {
+inline constexpr std::uint8_t closer = 1;  ///< its descriptor's own close (fd_record::closer)
+inline constexpr std::uint8_t listed = 2;  ///< linked in fd->ops (see runtime_state::book_submit)
+}  // namespace op_mark
+
 struct op_base : ready_node {
   /// Operations may be copied or moved before they start, never while in flight.
   explicit op_base(op_kind k) noexcept : kind(k) {}
@@ -101,6 +107,8 @@ struct op_base : ready_node {
   /// True for operations whose success is a new descriptor (accept, openat): if nobody will
   /// receive it, the core closes it.
   bool yields_fd = false;
+  /// What the core's completion path looks at beyond the common case, in one byte (op_mark).
+  std::uint8_t marks = 0;
   std::int32_t result = 0;  ///< >= 0 value, < 0 -errno
   fd_record* fd = nullptr;  ///< the descriptor operated on (null for path operations)
   op_base* fd_prev = nullptr;  ///< links in fd->ops (ops the driver cannot cancel by descriptor)
