@@ -33,7 +33,10 @@ void on_poll(uv_poll_t* handle, int status, int events) {
     if (events & UV_WRITABLE) ready |= readiness::ready_write;
   }
   readiness::on_ready(st, ready, st.drv->sink());
-  st.drv->update_watch(st, fired_unwanted);
+  // The watch always covers what the queues wait for (a park widens it), and finishing ops
+  // only narrows that: with nothing fired unwanted and the handle still started there is
+  // nothing to change, the common case on a busy socket.
+  if (status < 0 || fired_unwanted) st.drv->update_watch(st, fired_unwanted);
 }
 
 void on_closed(uv_handle_t* handle) {
