@@ -15,7 +15,7 @@ inline std::size_t clamp_len(std::size_t len) noexcept { return len > max_rw_cou
 
 /// The value of a system call, retried while it fails with EINTR; -errno when it fails.
 template <class F>
-int retry_eintr(F&& call) noexcept {
+[[gnu::always_inline]] inline int retry_eintr(F&& call) noexcept {
   for (;;) {
     auto rc = call();
     if (rc >= 0) return static_cast<int>(rc);

@@ -77,7 +77,7 @@ class runtime_state {
   /// Starts op and, where the driver finishes it at once, finishes it here: true when the
   /// waiter may go on without suspending (op.result final); false once op is in flight.
   template <class Op>
-  bool finish_inline(Op& op) noexcept
+  [[gnu::always_inline]] bool finish_inline(Op& op) noexcept
     requires completes_inline
   {
     while (inline_budget_ > 0) {

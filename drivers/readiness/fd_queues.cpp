@@ -19,24 +19,7 @@ op_list* list_for(fd_queues& q, queue_id id) noexcept {
   return nullptr;
 }
 
-// Retries the head of `list` until it is empty or the head would block (edge-triggered epoll
-// reports the next edge only after a call has seen EAGAIN).
-void retry(fd_queues& q, op_list& list, const sink& s) noexcept {
-  while (op_base* op = list.front()) {
-    // A stream read, the usual waiter, without the switch over every kind.
-    int res;
-    if (op->kind == op_kind::recv) {
-      auto& recv = static_cast<recv_op&>(*op);
-      res = perform(recv);
-      note_recv(q, recv, res);
-    } else {
-      res = perform(*op);
-    }
-    if (res == would_block) return;
-    list.remove(*op);
-    s.finish(*op, res);
-  }
-}
+}  // namespace
 
 void check_pollers(fd_queues& q, const sink& s) noexcept {
   std::uint32_t wanted = 0;
@@ -54,8 +37,6 @@ void check_pollers(fd_queues& q, const sink& s) noexcept {
   }
 }
 
-}  // namespace
-
 int attempt(fd_queues* q, op_base& op) noexcept {
   // The stream operations' conditions live in their typed overloads only.
   if (op.kind == op_kind::recv) return attempt(q, static_cast<recv_op&>(op));
@@ -71,17 +52,6 @@ int attempt(fd_queues* q, op_base& op) noexcept {
 }
 
 void park(fd_queues& q, op_base& op) noexcept { list_for(q, queue_of(op.kind))->push_back(op); }
-
-void on_ready(fd_queues& q, unsigned ready, const sink& s) noexcept {
-  if (ready & ready_hup) q.hung_up = true;
-  if (ready & ready_read) {
-    q.read_drained = false;
-    if (!q.readers.empty()) retry(q, q.readers, s);
-  }
-  // (an edge for new data says writable too: usually nobody waits for that)
-  if ((ready & ready_write) && !q.writers.empty()) retry(q, q.writers, s);
-  if (!q.pollers.empty()) check_pollers(q, s);
-}
 
 bool cancel(fd_queues& q, op_base& op, const sink& s) noexcept {
   op_list* list = list_for(q, queue_of(op.kind));

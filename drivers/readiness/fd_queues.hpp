@@ -81,7 +81,7 @@ inline void park(fd_queues& q, send_op& op) noexcept { q.writers.push_back(op); 
 /// d.parked. True, op.result set, when op finished at once. Typed for recv_op and send_op: no
 /// switch and no call between co_await and the system call.
 template <class Driver, class Op>
-bool try_socket(Driver& d, Op& op) noexcept {
+[[gnu::always_inline]] inline bool try_socket(Driver& d, Op& op) noexcept {
   if (!op.fd) [[unlikely]] {
     op.result = -EBADF;
     return true;
@@ -100,7 +100,7 @@ bool try_socket(Driver& d, Op& op) noexcept {
 /// submit_inline for a readiness driver: a socket op is tried now, and parked if it would
 /// block; anything else takes the driver's submit().
 template <class Driver, class Op>
-bool submit_inline(Driver& d, Op& op, std::size_t& in_flight) noexcept {
+[[gnu::always_inline]] inline bool submit_inline(Driver& d, Op& op, std::size_t& in_flight) noexcept {
   if constexpr (std::is_same_v<Op, op_base>) {
     if (category_of(op.kind) != op_category::socket) [[unlikely]] {
       d.submit(op);
@@ -112,9 +112,42 @@ bool submit_inline(Driver& d, Op& op, std::size_t& in_flight) noexcept {
   return false;
 }
 
+/// Retries the head of `list` until it is empty or the head would block (edge-triggered epoll
+/// reports the next edge only after a call has seen EAGAIN). Inline into on_ready: a busy
+/// socket's every message passes here.
+[[gnu::always_inline]] inline void retry(fd_queues& q, op_list& list, const sink& s) noexcept {
+  while (op_base* op = list.front()) {
+    // A stream read, the usual waiter, without the switch over every kind.
+    int res;
+    if (op->kind == op_kind::recv) {
+      auto& recv = static_cast<recv_op&>(*op);
+      res = perform(recv);
+      note_recv(q, recv, res);
+    } else {
+      res = perform(*op);
+    }
+    if (res == would_block) return;
+    list.remove_front();
+    s.finish(*op, res);
+  }
+}
+
+/// Finishes the parked poll ops whose events are present (one poll(2) for all of them).
+void check_pollers(fd_queues& q, const sink& s) noexcept;
+
 /// Retries parked ops after a readiness event: readers on ready_read, writers on ready_write,
-/// in FIFO order until one would block; every poller is checked with one poll(2).
-void on_ready(fd_queues& q, unsigned ready, const sink& s) noexcept;
+/// in FIFO order until one would block; every poller is checked with one poll(2). Inline in
+/// each driver's event loop.
+[[gnu::always_inline]] inline void on_ready(fd_queues& q, unsigned ready, const sink& s) noexcept {
+  if (ready & ready_hup) q.hung_up = true;
+  if (ready & ready_read) {
+    q.read_drained = false;
+    if (!q.readers.empty()) retry(q, q.readers, s);
+  }
+  // (an edge for new data says writable too: usually nobody waits for that)
+  if ((ready & ready_write) && !q.writers.empty()) retry(q, q.writers, s);
+  if (!q.pollers.empty()) [[unlikely]] check_pollers(q, s);
+}
 
 /// If op is parked in q: removes it, finishes it with -ECANCELED, returns true.
 bool cancel(fd_queues& q, op_base& op, const sink& s) noexcept;

@@ -34,6 +34,15 @@ class op_list {
     op.drv_prev = op.drv_next = nullptr;
   }
 
+  /// Removes the head (the list must not be empty): remove() without the tests the head needs
+  /// not (it has no predecessor).
+  void remove_front() noexcept {
+    op_base* op = head_;
+    head_ = op->drv_next;
+    (head_ ? head_->drv_prev : tail_) = nullptr;
+    op->drv_next = nullptr;
+  }
+
   op_base* pop_front() noexcept {
     op_base* op = head_;
     if (op) remove(*op);

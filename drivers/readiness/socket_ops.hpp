@@ -60,7 +60,7 @@ inline constexpr int would_block = INT_MIN;
 
 /// The value of a non-blocking call, retried on EINTR; would_block on EAGAIN; -errno otherwise.
 template <class F>
-int nonblocking(F&& call) noexcept {
+[[gnu::always_inline]] inline int nonblocking(F&& call) noexcept {
   const int rc = retry_eintr(call);
   return rc == -EAGAIN ? would_block : rc;  // EWOULDBLOCK is EAGAIN on Linux
 }
