@@ -6,23 +6,6 @@
 
 namespace corio::detail {
 
-read_awaiter stream_read(fd_record* r, std::span<std::byte> buf) noexcept {
-  read_awaiter a(r);
-  a.op.buf = buf.data();
-  a.op.len = buf.size();
-  // A zero-length read yields 0 at once, as read(2) does: io_uring would otherwise wait for
-  // data before completing it, epoll and libuv would not.
-  if (buf.empty() && r) a.fail_now_errno(0);
-  return a;
-}
-
-write_awaiter stream_write(fd_record* r, std::span<const std::byte> buf) noexcept {
-  write_awaiter a(r);
-  a.op.buf = buf.data();
-  a.op.len = buf.size();
-  return a;
-}
-
 namespace {
 vector_awaiter vector_op(op_kind kind, fd_record* r, std::span<const ::iovec> iov) noexcept {
   vector_awaiter a(r);

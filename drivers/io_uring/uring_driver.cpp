@@ -60,7 +60,8 @@ uring_driver::uring_driver(completion_queue& done, unsigned entries, unsigned po
     if (rc != -EINVAL) break;  // EPERM, ENOMEM...: trying other flags will not help
   }
   if (rc < 0) throw uring_setup_error(-rc, std::system_category(), refusal_message(-rc));
-  io_uring_register_ring_fd(&ring_);  // best effort: saves an fd lookup per io_uring_enter
+  // Best effort: saves an fd lookup per io_uring_enter (enter_ring passes the flag it needs).
+  ring_registered_ = io_uring_register_ring_fd(&ring_) == 1;
   // CORIO_URING_NO_CANCEL_FD=1: behave as on a kernel before 5.19 (ci/test runs the close
   // tests so, for the listed fallback).
   const char* no_cancel_fd = std::getenv("CORIO_URING_NO_CANCEL_FD");
@@ -140,37 +141,6 @@ void uring_driver::cancel(op_base& op) noexcept {
 void uring_driver::wake() noexcept {
   std::uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
-}
-
-void uring_driver::enter(std::int64_t timeout_ns) noexcept {
-  if (timeout_ns == 0) {
-    if (io_uring_sq_ready(&ring_) > 0 || (defer_taskrun_ && in_flight_ > 0)) {
-      io_uring_submit_and_get_events(&ring_);
-    }
-  } else if (timeout_ns < 0) {
-    io_uring_submit_and_wait(&ring_, 1);
-  } else {
-    __kernel_timespec ts{};
-    ts.tv_sec = timeout_ns / 1'000'000'000;
-    ts.tv_nsec = timeout_ns % 1'000'000'000;
-    io_uring_cqe* cqe = nullptr;
-    io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
-  }
-}
-
-bool uring_driver::submit_queued() noexcept {
-  // Completions waiting as task work (the flag is a load from the shared ring, no system
-  // call): run them with the submission, as run_once(0) would. Otherwise only submit: one
-  // io_uring_enter without GETEVENTS, and nothing at all when the ring is empty.
-  const bool work = taskrun_flag_ && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN) != 0;
-  if (work) {
-    io_uring_submit_and_get_events(&ring_);
-  } else if (io_uring_sq_ready(&ring_) > 0) {
-    io_uring_submit(&ring_);
-  } else {
-    return false;
-  }
-  return true;
 }
 
 void uring_driver::after_wake() noexcept {

@@ -98,9 +98,15 @@ class uring_driver {
   }
   void arm_wake() noexcept;
   bool probe_cancel_by_fd() noexcept;
-  /// run_once's and flush's system call (out of line: no reason to inline liburing's wrappers).
+  /// run_once's and flush's system call (uring_enter.cpp).
   void enter(std::int64_t timeout_ns) noexcept;
   bool submit_queued() noexcept;  ///< false when there was nothing to submit and nothing to reap
+  [[gnu::noinline]] void wait_timed(unsigned to_submit, std::int64_t timeout_ns) noexcept;
+  /// Hands the queued SQEs to the kernel's view of the ring; how many it has not consumed yet.
+  unsigned publish_sq() noexcept;
+  /// One io_uring_enter on this ring: -errno on failure.
+  int enter_ring(unsigned to_submit, unsigned wait_nr, unsigned flags, const void* arg = nullptr,
+                 std::size_t arg_size = 0) noexcept;
   /// One batch: the tail read once (liburing's for_each re-reads it with a barrier per CQE);
   /// each CQE copied out and its slot released before each(op) runs, so that what a resumed
   /// coroutine submits or waits for can never see a slot still in use.
@@ -139,6 +145,7 @@ class uring_driver {
   bool defer_taskrun_ = false;
   bool taskrun_flag_ = false;  ///< IORING_SQ_TASKRUN tells that completions wait (flush)
   bool cancel_by_fd_ = false;  ///< IORING_ASYNC_CANCEL_FD works (probe_cancel_by_fd)
+  bool ring_registered_ = false;  ///< ring_.enter_ring_fd is a registered index
   int wake_fd_ = -1;
   std::uint64_t wake_buf_ = 0;
   std::size_t pool_jobs_ = 0;  ///< operations handed to pool_ and not yet drained

@@ -32,8 +32,22 @@ using shutdown_awaiter = op_awaiter<shutdown_op, void_result>;
 using closed_awaiter = op_awaiter<poll_op, void_result>;
 
 // The operations, as functions of a descriptor record (null: a closed or moved-from handle).
-read_awaiter stream_read(fd_record* r, std::span<std::byte> buf) noexcept;
-write_awaiter stream_write(fd_record* r, std::span<const std::byte> buf) noexcept;
+// read and write inline: they run once per message, and build the awaiter in place.
+inline read_awaiter stream_read(fd_record* r, std::span<std::byte> buf) noexcept {
+  read_awaiter a(r);
+  a.op.buf = buf.data();
+  a.op.len = buf.size();
+  // A zero-length read yields 0 at once, as read(2) does: io_uring would otherwise wait for
+  // data before completing it, epoll and libuv would not.
+  if (buf.empty() && r) a.fail_now_errno(0);
+  return a;
+}
+inline write_awaiter stream_write(fd_record* r, std::span<const std::byte> buf) noexcept {
+  write_awaiter a(r);
+  a.op.buf = buf.data();
+  a.op.len = buf.size();
+  return a;
+}
 vector_awaiter stream_readv(fd_record* r, std::span<const ::iovec> iov) noexcept;
 vector_awaiter stream_writev(fd_record* r, std::span<const ::iovec> iov) noexcept;
 shutdown_awaiter stream_shutdown(fd_record* r, shutdown_how how) noexcept;
