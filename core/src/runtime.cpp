@@ -32,7 +32,8 @@ void runtime_state::post(std::function<void()> fn) {
 }
 
 namespace {
-/// Sets this thread's stack floor for the resumptions of one turn (see transfer.hpp).
+/// Sets this thread's stack floor for the resumptions of the turns of one loop (see
+/// transfer.hpp). Set by the loops, not by each turn: every turn starts at the same depth.
 struct stack_floor_scope {
   stack_floor_scope() noexcept : saved(tls_stack_floor) {
     const std::uintptr_t here = stack_position();
@@ -83,16 +84,19 @@ void runtime_state::poll_driver(std::int64_t wait_ns, bool flush_only) {
   collect();
 }
 
+void runtime_state::run_posted() {
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    batch.swap(inbox_);
+  }
+  for (auto& fn : batch) fn();
+}
+
 void runtime_state::turn(std::int64_t max_wait_ns) {
-  const stack_floor_scope floor;
   // A plain load first: the common case (nothing posted) costs no atomic read-modify-write.
   if (inbox_pending_.load(std::memory_order_relaxed) && inbox_pending_.exchange(false, std::memory_order_acquire)) {
-    std::vector<std::function<void()>> batch;
-    {
-      std::lock_guard lock(inbox_mutex_);
-      batch.swap(inbox_);
-    }
-    for (auto& fn : batch) fn();
+    run_posted();
   }
 
   // Run what is ready now; what becomes ready meanwhile waits for the next turn, so I/O is
@@ -149,17 +153,17 @@ void runtime_state::collect_now() noexcept {
   run_bounced();
 }
 
-void runtime_state::fire_timers() {
-  if (timers_.size() > 0) timers_.fire_due(clock::now());  // no clock read without timers
-}
+void runtime_state::fire_due_timers() { timers_.fire_due(clock::now()); }
 
 void runtime_state::run_until_done(std::coroutine_handle<> done) {
+  const stack_floor_scope floor;
   root_ = done;
   while (!done.done()) turn(-1);
   root_ = {};
 }
 
 bool runtime_state::drain(clock::time_point deadline) {
+  const stack_floor_scope floor;
   shutting_down_ = true;
   cancel_all_tasks();
   for (;;) {
