@@ -52,6 +52,16 @@ template <inline_completing D, class Op>
 bool submit_inline(D& d, Op& op) noexcept {
   return d.submit_inline(op);
 }
+/// Optional, for a driver that completes inline only on some machines (auto: on epoll, not on
+/// io_uring): false sends every operation straight to submit(), with no budget kept.
+template <class D>
+bool completes_inline_now(const D& d) noexcept {
+  if constexpr (requires { { d.completes_inline_now() } -> std::same_as<bool>; }) {
+    return d.completes_inline_now();
+  } else {
+    return true;
+  }
+}
 
 }  // namespace corio::detail
 

@@ -87,6 +87,10 @@ class runtime_state {
   [[gnu::always_inline]] bool finish_inline(Op& op) noexcept
     requires completes_inline
   {
+    if (!completes_inline_now(driver_)) [[likely]] {  // auto on io_uring; constant elsewhere
+      submit(op);
+      return false;
+    }
     while (inline_budget_ > 0) {
       --inline_budget_;
       op.result = 0;

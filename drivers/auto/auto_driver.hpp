@@ -44,6 +44,8 @@ class auto_driver {
     u_.submit(op);
     return false;
   }
+  /// On io_uring nothing completes inside submit: the core skips the inline path's budget.
+  bool completes_inline_now() const noexcept { return !uring_; }
   void cancel(op_base& op) noexcept {
     if (uring_) u_.cancel(op); else e_.cancel(op);
   }
