@@ -49,7 +49,7 @@ concept reaping_to_core = requires(D& d, std::int64_t timeout_ns, void (&each)(o
   d.flush(each);
 };
 template <inline_completing D, class Op>
-bool submit_inline(D& d, Op& op) noexcept {
+[[gnu::always_inline]] inline bool submit_inline(D& d, Op& op) noexcept {
   return d.submit_inline(op);
 }
 /// Optional, for a driver that completes inline only on some machines (auto: on epoll, not on

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <netdb.h>
+#include <type_traits>
 #include <unistd.h>
 #include <utility>
 
@@ -52,6 +53,11 @@ namespace {
 
 template <class Op>
 bool start(Op& op, std::coroutine_handle<> waiter) noexcept {
+  // A stream operation's awaiter never starts without a descriptor (it fails at once with
+  // closed_handle): the compiler may drop the null tests on the typed paths.
+  if constexpr (!std::is_same_v<Op, op_base>) {
+    if (!op.fd) __builtin_unreachable();
+  }
   runtime_state* rt = tls_runtime;
   task_ctx* ctx = tls_ctx;
   op.handle = waiter;

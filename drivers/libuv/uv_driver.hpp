@@ -34,7 +34,7 @@ class uv_driver {
   /// queued: true, with op.result set (the core resumes nobody: its waiter goes on at once).
   /// Typed: recv_op and send_op go from the core's start_op to their system call inline.
   template <class Op>
-  bool submit_inline(Op& op) noexcept {
+  [[gnu::always_inline]] bool submit_inline(Op& op) noexcept {
     return readiness::submit_inline(*this, op, in_flight_);
   }
   void cancel(op_base& op) noexcept;

@@ -22,6 +22,7 @@ bool start_op(op_base& op, std::coroutine_handle<> waiter) noexcept;
 /// The same for the stream operations a server runs per message, typed by the operation: the
 /// driver prepares them inline (no switch over the kind, no chain of calls). Overload
 /// resolution picks these for op_awaiter<recv_op> and <send_op> (read, write, write_all...).
+/// op.fd must not be null (those awaiters fail at once without a descriptor).
 bool start_op(recv_op& op, std::coroutine_handle<> waiter) noexcept;
 bool start_op(send_op& op, std::coroutine_handle<> waiter) noexcept;
 
