@@ -24,6 +24,10 @@ struct ready_node {
   op_base* op = nullptr;  ///< set when the node is an operation (see runtime_state::enter)
 };
 
+/// Asks the driver to finish `op` early (scheduler.cpp): what cancelling a scope whose leaf is
+/// an operation does.
+void cancel_leaf(op_base& op) noexcept;
+
 /// A cancellation scope: a spawned task, the root of block_on, or one branch of timeout() or
 /// when_any(). A scope is suspended on at most one leaf at a time: an operation records itself
 /// (cancel() asks the driver to finish it), any other leaf installs a hook that cancel() calls.
@@ -33,10 +37,6 @@ struct ready_node {
 /// the scope is unwound (its frames destroyed) without being resumed. One exception, in a
 /// branch: an operation that completed anyway with a value is delivered (data wins) and the
 /// branch is unwound at its next suspension.
-/// Asks the driver to finish `op` early (scheduler.cpp): what cancelling a scope whose leaf is
-/// an operation does.
-void cancel_leaf(op_base& op) noexcept;
-
 struct task_ctx {
   using hook_fn = void (*)(void*) noexcept;
   using unwind_fn = void (*)(task_ctx*) noexcept;
