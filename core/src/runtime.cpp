@@ -76,7 +76,7 @@ void run_driver(D& d, std::int64_t wait_ns, bool flush_only, Each& each) {
 // coroutine. This is the loop's top level, never inside a coroutine, so a resumed coroutine
 // that submits cannot recurse into the reaper.
 void runtime_state::poll_driver(std::int64_t wait_ns, bool flush_only) {
-  auto resume = [this](op_base& op) noexcept {
+  auto resume = [this](op_base& op) noexcept __attribute__((always_inline)) {
     if (on_completed(op)) enter(op).resume();
   };
   run_driver(driver_, wait_ns, flush_only, resume);

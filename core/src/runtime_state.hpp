@@ -110,7 +110,7 @@ class runtime_state {
 
   /// Books a finished operation (its descriptor, a looping operation's next step, a close).
   /// True when its waiter is to be resumed now. Inline: collect() runs it per completion.
-  bool on_completed(op_base& op) noexcept {
+  [[gnu::always_inline]] bool on_completed(op_base& op) noexcept {
     op.state = op_state::done;
     ++stats_.ops_completed;
     fd_record* r = op.fd;

@@ -126,11 +126,6 @@ void uring_driver::arm_wake() noexcept {
   io_uring_sqe_set_data64(sqe, tag_wake);
 }
 
-void uring_driver::submit(op_base& op) noexcept {
-  if (category_of(op.kind) == op_category::blocking) return submit_pool(op);
-  submit_typed(op);
-}
-
 void uring_driver::cancel(op_base& op) noexcept {
   if (category_of(op.kind) == op_category::blocking) return cancel_pool(op);
   io_uring_sqe* sqe = next_sqe();

@@ -39,8 +39,12 @@ class uring_driver {
   uring_driver(const uring_driver&) = delete;
   uring_driver& operator=(const uring_driver&) = delete;
 
-  /// Any operation (out of line: a switch over its kind, the pool for blocking ones).
-  void submit(op_base& op) noexcept;
+  /// Any operation: a blocking one to the pool, the others to the SQE through one switch over
+  /// its kind (uring_prep, out of line); this part inline in the core's start path.
+  void submit(op_base& op) noexcept {
+    if (category_of(op.kind) == op_category::blocking) [[unlikely]] return submit_pool(op);
+    submit_typed(op);
+  }
   /// The per-message stream operations, typed: inlined into the core's start_op for them.
   void submit(recv_op& op) noexcept { submit_typed(op); }
   void submit(send_op& op) noexcept { submit_typed(op); }
@@ -111,7 +115,7 @@ class uring_driver {
   /// each CQE copied out and its slot released before each(op) runs, so that what a resumed
   /// coroutine submits or waits for can never see a slot still in use.
   template <class Each>
-  void reap(Each& each) noexcept {
+  [[gnu::always_inline]] void reap(Each& each) noexcept {
     io_uring_cq& cq = ring_.cq;
     unsigned head = *cq.khead;
     const unsigned tail = io_uring_smp_load_acquire(cq.ktail);
