@@ -54,6 +54,16 @@ void runtime_state::run_bounced_now() noexcept {
 }
 
 namespace {
+/// poll_driver's handler for each completion the driver reaps. A class rather than a lambda:
+/// its call is forced inline into the reap loop, and GCC and Clang spell that attribute the
+/// same way only on a member function.
+struct resume_completed {
+  runtime_state& rt;
+  [[gnu::always_inline]] void operator()(op_base& op) const noexcept {
+    if (rt.on_completed(op)) rt.enter(op).resume();
+  }
+};
+
 // A template, so that the branch a driver does not offer is discarded, not compiled.
 template <class D, class Each>
 void run_driver(D& d, std::int64_t wait_ns, bool flush_only, Each& each) {
@@ -76,9 +86,7 @@ void run_driver(D& d, std::int64_t wait_ns, bool flush_only, Each& each) {
 // coroutine. This is the loop's top level, never inside a coroutine, so a resumed coroutine
 // that submits cannot recurse into the reaper.
 void runtime_state::poll_driver(std::int64_t wait_ns, bool flush_only) {
-  auto resume = [this](op_base& op) noexcept __attribute__((always_inline)) {
-    if (on_completed(op)) enter(op).resume();
-  };
+  resume_completed resume{*this};
   run_driver(driver_, wait_ns, flush_only, resume);
   if constexpr (reaping_to_core<driver>) run_bounced();
   collect();
