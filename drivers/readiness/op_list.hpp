@@ -45,7 +45,7 @@ class op_list {
 
   op_base* pop_front() noexcept {
     op_base* op = head_;
-    if (op) remove(*op);
+    if (op) remove_front();
     return op;
   }
 
