@@ -102,7 +102,7 @@ class runtime_state {
       stats_.ops_completed += 1;
       op.state = op_state::done;
       // write_all, read_exact: a short transfer goes on at once, within the same budget.
-      if (!op.go_on || !op.go_on(op)) return true;
+      if (!(op.marks & op_mark::loops) || !advance_transfer(op)) return true;
     }
     submit(op);
     return false;
@@ -122,7 +122,7 @@ class runtime_state {
     }
     // A looping operation (write_all, read_exact) goes on where it left off: still linked to
     // its descriptor, straight back to the driver. Not once the descriptor's close was asked.
-    if (op.go_on && !r->close_queued && op.go_on(op)) [[unlikely]] {
+    if ((marks & op_mark::loops) && !r->close_queued && advance_transfer(op)) [[unlikely]] {
       op.state = op_state::in_flight;
       ++stats_.ops_submitted;
       driver_.submit(op);

@@ -55,8 +55,9 @@ closed_awaiter stream_closed(fd_record* r) noexcept;
 task<result<close_outcome>> stream_graceful_close(fd_handle h, std::chrono::steady_clock::time_point deadline);
 
 /// write_all and read_exact: one operation that the core submits again for the rest of the
-/// buffer after a short transfer (op_base::go_on), without resuming the waiter in between — no
-/// coroutine frame, no allocation, one resume per call however many system calls it takes.
+/// buffer after a short transfer (op_mark::loops, advance_transfer), without resuming the
+/// waiter in between — no coroutine frame, no allocation, one resume per call however many
+/// system calls it takes.
 template <class Op>
 class [[nodiscard]] transfer_all_awaiter {
  public:
@@ -64,7 +65,7 @@ class [[nodiscard]] transfer_all_awaiter {
     op.fd = fd;
     op.buf = buf;
     op.len = len;
-    op.go_on = &go_on;
+    op.marks = op_mark::loops;
     if (!fd) {
       op.result = errc_result(errc::closed_handle);
       op.state = op_state::done;
@@ -85,18 +86,6 @@ class [[nodiscard]] transfer_all_awaiter {
   }
 
   Op op;
-
- private:
-  static bool go_on(op_base& base) noexcept {
-    auto& o = static_cast<Op&>(base);
-    const int res = base.result;
-    if (res <= 0 || static_cast<std::size_t>(res) >= o.len) return false;  // error, end, or done
-    if (base.ctx && base.ctx->cancel_requested) return false;  // stop at a cancel: report what happened
-    const auto n = static_cast<std::size_t>(res);
-    o.buf = static_cast<std::byte*>(const_cast<void*>(static_cast<const void*>(o.buf))) + n;
-    o.len -= n;
-    return true;
-  }
 };
 
 using write_all_awaiter = transfer_all_awaiter<send_op>;

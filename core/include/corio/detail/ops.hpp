@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -96,6 +97,9 @@ enum class op_state : std::uint8_t {
 namespace op_mark {
 inline constexpr std::uint8_t closer = 1;  ///< its descriptor's own close (fd_record::closer)
 inline constexpr std::uint8_t listed = 2;  ///< linked in fd->ops (see runtime_state::book_submit)
+/// write_all, read_exact: a recv or send that goes on with the rest of its buffer after a short
+/// transfer (see advance_transfer) without resuming its waiter in between.
+inline constexpr std::uint8_t loops = 4;
 }  // namespace op_mark
 
 struct op_base : ready_node {
@@ -115,11 +119,6 @@ struct op_base : ready_node {
   op_base* fd_next = nullptr;
   op_base* drv_prev = nullptr;  ///< scratch links owned by the driver while in flight
   op_base* drv_next = nullptr;
-  /// Optional: called by the core when the operation completes, before its waiter is resumed.
-  /// Returning true means "go on": the hook has adjusted the operation (say, to the rest of a
-  /// buffer after a short write) and the core submits it again without resuming anyone. This
-  /// is how write_all and read_exact loop with no coroutine frame of their own.
-  bool (*go_on)(op_base& op) noexcept = nullptr;
 };
 
 struct nop_op : op_base {
@@ -139,6 +138,27 @@ struct send_op : op_base {
   std::size_t len = 0;
   int flags = 0;  ///< drivers always add MSG_NOSIGNAL
 };
+
+/// A looping recv or send (op_mark::loops) has just transferred op.result bytes: true when it
+/// is to go on with the rest of its buffer (now adjusted), false when it is finished — in full,
+/// at an error or the end of stream, or because its scope is being cancelled (the waiter then
+/// reports what happened). Inline: every write_all's completion asks it.
+template <class Op>
+[[gnu::always_inline]] inline bool advance_transfer(Op& op) noexcept {
+  const int res = op.result;
+  if (res <= 0 || static_cast<std::size_t>(res) >= op.len) [[likely]] return false;
+  if (op.ctx && op.ctx->cancel_requested) return false;
+  const auto n = static_cast<std::size_t>(res);
+  using bytes = std::conditional_t<std::is_same_v<decltype(op.buf), const void*>, const std::byte*, std::byte*>;
+  op.buf = static_cast<bytes>(op.buf) + n;
+  op.len -= n;
+  return true;
+}
+[[gnu::always_inline]] inline bool advance_transfer(op_base& op) noexcept {
+  // recv_op and send_op share their layout: this is one code path once compiled.
+  if (op.kind == op_kind::send) return advance_transfer(static_cast<send_op&>(op));
+  return advance_transfer(static_cast<recv_op&>(op));
+}
 
 /// recvmsg/sendmsg: vectored reads and writes on sockets, and datagrams with addresses.
 struct msg_op : op_base {
