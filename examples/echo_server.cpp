@@ -1,11 +1,13 @@
 // A TCP echo server: an accept loop, one task per connection, a graceful shutdown on signals.
-//   echo_server [--host H] [--port P] [--max-conns N] [--once] [--threads N]
+//   echo_server [--host H] [--port P] [--max-conns N] [--once] [--threads N] [--pooled N]
 // Prints "listening on ADDRESS" once bound. --max-conns limits concurrent connections (extra
 // ones are closed at once); --once serves one connection and exits when it closes. SIGINT or
 // SIGTERM stops accepting, gives open connections 5 s to finish, then closes them.
 // --threads N (N > 1): thread-per-core, a corio::runtime_group of N runtimes, each with its own
 // SO_REUSEPORT listener on the same port (the kernel spreads connections); --max-conns applies
-// per thread.
+// per thread. --pooled N: connections read through a corio::buffer_pool of N buffers of 16 KiB
+// (per thread) instead of each holding its own 16 KiB buffer: an idle connection then holds no
+// buffer at all.
 #include <corio/corio.hpp>
 
 #include <array>
@@ -14,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +29,7 @@ struct options {
   std::size_t max_conns = 10000;
   bool once = false;
   std::size_t threads = 1;
+  std::size_t pooled = 0;  ///< buffers in the pool; 0: a buffer per connection
 };
 
 // Echoes until the client hangs up; any error just ends the connection.
@@ -38,8 +42,32 @@ corio::task<void> serve(net::tcp_stream stream) {
   }
 }  // dropping the stream closes it
 
+// The same with pooled reads: a buffer only while a message is being echoed.
+corio::task<void> serve_pooled(net::tcp_stream stream, corio::buffer_pool& pool) {
+  for (;;) {
+    auto b = co_await stream.read_pooled(pool);
+    if (!b || b->empty()) co_return;
+    if (!co_await stream.write_all(b->bytes())) co_return;
+  }  // the lease goes back to the pool here, before the next read waits
+}
+
 // Accepts until cancelled (or, with --once, until the first connection is done).
-corio::task<void> accept_loop(net::tcp_listener& listener, corio::task_group& clients, const options& opt) {
+// The pool (with --pooled) of this thread's runtime, into out; it must outlive the
+// connections. False, with the reason printed, if it cannot be made.
+bool make_pool(const options& opt, std::optional<corio::buffer_pool>& out) {
+  if (opt.pooled == 0) return true;
+  auto p = corio::buffer_pool::create(opt.pooled, 16 * 1024);
+  if (!p) {
+    std::fprintf(stderr, "buffer pool of %zu: %s\n", opt.pooled, p.error().message().c_str());
+    return false;
+  }
+  out.emplace(std::move(*p));
+  return true;
+}
+
+corio::task<void> accept_loop(net::tcp_listener& listener, corio::task_group& clients, const options& opt,
+                              corio::buffer_pool* pool) {
+  auto serve_one = [pool](net::tcp_stream s) { return pool ? serve_pooled(std::move(s), *pool) : serve(std::move(s)); };
   bool starved = false;  // out of descriptors: reported once, until an accept succeeds again
   for (;;) {
     auto conn = co_await listener.accept();
@@ -63,9 +91,9 @@ corio::task<void> accept_loop(net::tcp_listener& listener, corio::task_group& cl
       std::fprintf(stderr, "accept: resumed\n");
       starved = false;
     }
-    if (opt.once) co_return co_await serve(std::move(conn->stream));
+    if (opt.once) co_return co_await serve_one(std::move(conn->stream));
     if (clients.size() >= opt.max_conns) continue;  // over the limit: dropping conn closes it
-    clients.spawn(serve(std::move(conn->stream)));
+    clients.spawn(serve_one(std::move(conn->stream)));
   }
 }
 
@@ -80,6 +108,8 @@ corio::task<int> run(options opt) {
     std::fprintf(stderr, "bad address %s:%d: %s\n", opt.host.c_str(), opt.port, where.error().message().c_str());
     co_return 2;
   }
+  std::optional<corio::buffer_pool> pool;
+  if (!make_pool(opt, pool)) co_return 2;
   auto listener = net::tcp_listener::bind(*where);
   if (!listener) {
     std::fprintf(stderr, "bind %s: %s\n", where->to_string().c_str(), listener.error().message().c_str());
@@ -90,7 +120,7 @@ corio::task<int> run(options opt) {
 
   corio::task_group clients;
   // Whichever ends first: the accept loop (--once) or a signal. The other is cancelled.
-  auto first = co_await corio::when_any(accept_loop(*listener, clients, opt), signals->wait());
+  auto first = co_await corio::when_any(accept_loop(*listener, clients, opt, pool ? &*pool : nullptr), signals->wait());
   if (first && first->index == 1) {
     std::printf("signal received: closing %zu connection(s)\n", clients.size());
     std::fflush(stdout);
@@ -135,9 +165,15 @@ corio::task<int> run_group(options opt) {
       done.send(1);
       co_return;
     }
+    std::optional<corio::buffer_pool> pool;
+    if (!make_pool(opt, pool)) {
+      ready.send("thread " + std::to_string(i) + ": no buffer pool");
+      done.send(1);
+      co_return;
+    }
     ready.send("");
     corio::task_group clients;
-    co_await corio::when_any(accept_loop(*listener, clients, opt), stop[i].recv());
+    co_await corio::when_any(accept_loop(*listener, clients, opt, pool ? &*pool : nullptr), stop[i].recv());
     co_await clients.shutdown(std::chrono::steady_clock::now() + 5s);
     done.send(0);
   });
@@ -173,8 +209,9 @@ int main(int argc, char** argv) {
     else if (arg == "--max-conns" && has_value) opt.max_conns = std::strtoul(argv[++i], nullptr, 10);
     else if (arg == "--once") opt.once = true;
     else if (arg == "--threads" && has_value) opt.threads = std::strtoul(argv[++i], nullptr, 10);
+    else if (arg == "--pooled" && has_value) opt.pooled = std::strtoul(argv[++i], nullptr, 10);
     else {
-      std::fprintf(stderr, "usage: %s [--host H] [--port P] [--max-conns N] [--once] [--threads N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--host H] [--port P] [--max-conns N] [--once] [--threads N] [--pooled N]\n", argv[0]);
       return 2;
     }
   }

@@ -222,6 +222,7 @@ runtime::~runtime() {
   running_guard guard(state_.get());
   state_->drain(detail::clock::now() + std::chrono::seconds(10));
   state_->detach_all_records();
+  state_->detach_all_pools();
 }
 
 std::string_view runtime::backend() const noexcept { return detail::active_driver_name(state_->driver_); }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <corio/detail/fd_record.hpp>
+#include <corio/detail/pool_state.hpp>
 #include <corio/runtime.hpp>
 #include <corio/spawn.hpp>
 
@@ -12,6 +13,7 @@
 #include "core/src/timer_heap.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -101,6 +103,7 @@ class runtime_state {
       stats_.ops_submitted += 1;
       stats_.ops_completed += 1;
       op.state = op_state::done;
+      if ((op.marks & op_mark::pooled) && op.result == -ENOBUFS) [[unlikely]] return !park_for_buffer(op, false);
       // write_all, read_exact: a short transfer goes on at once, within the same budget.
       if (!(op.marks & op_mark::loops) || !advance_transfer(op)) return true;
     }
@@ -128,6 +131,8 @@ class runtime_state {
       driver_.submit(op);
       return false;
     }
+    // A pooled read that found data but no free buffer waits on its pool (buffer_pool.cpp).
+    if ((marks & op_mark::pooled) && op.result == -ENOBUFS && park_for_buffer(op, true)) [[unlikely]] return false;
     if (marks & op_mark::listed) [[unlikely]] {  // (book_submit)
       (op.fd_prev ? op.fd_prev->fd_next : r->ops) = op.fd_next;
       if (op.fd_next) op.fd_next->fd_prev = op.fd_prev;
@@ -170,6 +175,19 @@ class runtime_state {
   void kill_now(spawn_state& s) noexcept;
   void cancel_all_tasks() noexcept;
 
+  // ---- buffer pools (buffer_pool.cpp) ----
+  void adopt_pool(pool_state& p) noexcept;
+  void forget_pool(pool_state& p) noexcept;
+  void detach_all_pools() noexcept;
+  /// A pooled read came back with -ENOBUFS (data waits, the pool is empty): parks it on its
+  /// pool, in flight, and returns true; false (op.result then -ECANCELED) when its descriptor,
+  /// scope or runtime is going away. `booked`: it was in flight (on_completed), not finished
+  /// inside submit (finish_inline).
+  [[gnu::noinline]] bool park_for_buffer(op_base& op, bool booked) noexcept;
+  /// Submits a parked pooled read again, with buffer `id` reserved for it.
+  void hand_buffer(recv_pooled_op& op, buffer_id id) noexcept;
+  void cancel_buffer_wait(op_base& op) noexcept;
+
   // ---- descriptors (fd_table.cpp) ----
   fd_record* adopt(int fd, fd_kind kind);
   void last_owner_gone(fd_record& r) noexcept;
@@ -197,6 +215,7 @@ class runtime_state {
   timer_heap timers_;
   spawn_state* tasks_ = nullptr;
   fd_record* records_ = nullptr;
+  pool_state* pools_ = nullptr;
   runtime_stats stats_;
   std::coroutine_handle<> root_;  ///< block_on's task: the loop must not sleep once it is done
   /// Turns that ran ready tasks without polling the driver (see turn()).

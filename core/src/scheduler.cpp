@@ -86,6 +86,7 @@ bool start_op(send_op& op, std::coroutine_handle<> waiter) noexcept { return sta
 
 void runtime_state::cancel(op_base& op) noexcept {
   if (op.state != op_state::in_flight) return;
+  if (op.marks & op_mark::pool_wait) [[unlikely]] return cancel_buffer_wait(op);  // in no driver
   op.state = op_state::canceling;
   driver_.cancel(op);
 }

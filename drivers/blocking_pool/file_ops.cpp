@@ -69,6 +69,7 @@ int perform_file_op(op_base& base) noexcept {
     case op_kind::nop:
     case op_kind::recv:
     case op_kind::send:
+    case op_kind::recv_pooled:
     case op_kind::recvmsg:
     case op_kind::sendmsg:
     case op_kind::accept:

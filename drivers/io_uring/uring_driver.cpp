@@ -1,6 +1,7 @@
 #include "drivers/io_uring/uring_driver.hpp"
 
 #include "drivers/blocking_pool/pool_ops.hpp"
+#include "drivers/readiness/socket_ops.hpp"
 
 #include <corio/detail/fd_record.hpp>
 
@@ -136,6 +137,23 @@ void uring_driver::cancel(op_base& op) noexcept {
 void uring_driver::wake() noexcept {
   std::uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
+}
+
+bool uring_driver::pooled_ready(op_base& base) noexcept {
+  auto& op = static_cast<recv_pooled_op&>(base);
+  if (op.buf != no_buffer || op.result < 0) return true;  // a receive's result, or a cancel
+  // The POLL_ADD saw data (or an end, or an error): receive it now, as epoll would.
+  const int res = readiness::perform(op);
+  if (res != readiness::would_block) {
+    op.result = res;
+    return true;
+  }
+  if (op.state == op_state::canceling) {  // readable for a moment only, and cancelled meanwhile
+    op.result = -ECANCELED;
+    return true;
+  }
+  submit_typed(base);  // still nothing to read: wait for readiness again
+  return false;
 }
 
 void uring_driver::after_wake() noexcept {

@@ -132,11 +132,16 @@ class uring_driver {
       --in_flight_;
       auto& op = *reinterpret_cast<op_base*>(data);
       op.result = res;
+      if (op.kind == op_kind::recv_pooled && !pooled_ready(op)) [[unlikely]] continue;
       each(op);
     }
     if (rearm_wake) after_wake();
   }
   void after_wake() noexcept;
+  /// A pooled read's completion: its receive into a reserved buffer (final), or its POLL_ADD,
+  /// after which the receive is made here. False when it would still block and was armed
+  /// again (uring_driver.cpp).
+  [[gnu::noinline]] bool pooled_ready(op_base& op) noexcept;
   // blocking operations (getaddrinfo) on the pool (uring_pool.cpp)
   void submit_pool(op_base& op) noexcept;
   void cancel_pool(op_base& op) noexcept;

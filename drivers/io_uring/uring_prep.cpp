@@ -3,9 +3,11 @@
 #include "drivers/syscall.hpp"
 
 #include <corio/detail/fd_record.hpp>
+#include <corio/detail/pool_state.hpp>
 
 #include <climits>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 namespace corio::detail {
@@ -63,6 +65,15 @@ void uring_prep(io_uring_sqe* sqe, op_base& base) noexcept {
     case op_kind::poll:
       io_uring_prep_poll_add(sqe, fd, static_cast<poll_op&>(base).events);
       break;
+    case op_kind::recv_pooled: {
+      auto& op = static_cast<recv_pooled_op&>(base);
+      if (op.buf != no_buffer) {  // the core reserved a buffer for it: receive into that one
+        io_uring_prep_recv(sqe, fd, op.pool->data(op.buf), static_cast<unsigned>(clamp_len(op.pool->size)), 0);
+      } else {  // wait for data holding no buffer (then uring_driver::pooled_ready receives)
+        io_uring_prep_poll_add(sqe, fd, POLLIN);
+      }
+      break;
+    }
     case op_kind::shutdown:
       io_uring_prep_shutdown(sqe, fd, static_cast<shutdown_op&>(base).how);
       break;

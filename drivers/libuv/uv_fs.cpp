@@ -186,6 +186,7 @@ int uv_driver::start_fs(uv_fs_job& job, op_base& base) noexcept {
     case op_kind::nop:
     case op_kind::recv:
     case op_kind::send:
+    case op_kind::recv_pooled:
     case op_kind::recvmsg:
     case op_kind::sendmsg:
     case op_kind::accept:

@@ -54,6 +54,8 @@ int perform(op_base& base) noexcept {
       return perform(static_cast<recv_op&>(base));
     case op_kind::send:
       return perform(static_cast<send_op&>(base));
+    case op_kind::recv_pooled:
+      return perform(static_cast<recv_pooled_op&>(base));
     case op_kind::recvmsg: {
       auto& op = static_cast<msg_op&>(base);
       return nonblocking([&] { return ::recvmsg(fd, &op.msg, op.flags | MSG_DONTWAIT); });

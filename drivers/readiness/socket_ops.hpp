@@ -5,6 +5,7 @@
 #include "drivers/syscall.hpp"
 
 #include <corio/detail/fd_record.hpp>
+#include <corio/detail/pool_state.hpp>
 
 #include <cerrno>
 #include <climits>
@@ -26,6 +27,7 @@ enum class queue_id : std::uint8_t {
 constexpr queue_id queue_of(op_kind kind) noexcept {
   switch (kind) {
     case op_kind::recv:
+    case op_kind::recv_pooled:
     case op_kind::recvmsg:
     case op_kind::accept:
       return queue_id::read;
@@ -77,6 +79,32 @@ inline int perform(send_op& op) noexcept {
   const int fd = op_fd(op);
   if (fd < 0) [[unlikely]] return -EBADF;
   return nonblocking([&] { return ::send(fd, op.buf, clamp_len(op.len), op.flags | MSG_DONTWAIT | MSG_NOSIGNAL); });
+}
+
+/// A pooled read: a buffer is taken from the pool only for the receive itself and kept only
+/// if bytes arrived (op.buf then names it), so a read waiting for data holds none. A buffer
+/// the core reserved for it (op.buf already set: it waited for one) is used and kept as it is.
+/// With the pool empty, a one-byte peek tells a read with data waiting (-ENOBUFS: the core
+/// parks it on its pool) from one without (would_block: it waits for readiness as any read).
+/// io_uring runs the same attempt once a POLL_ADD says the socket is readable.
+inline int perform(recv_pooled_op& op) noexcept {
+  const int fd = op_fd(op);
+  if (fd < 0) [[unlikely]] return -EBADF;
+  pool_state& pool = *op.pool;
+  const bool reserved = op.buf != no_buffer;
+  const buffer_id id = reserved ? op.buf : pool.take();
+  if (id == no_buffer) {
+    char probe;
+    const int rc = nonblocking([&] { return ::recv(fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT); });
+    return rc > 0 ? -ENOBUFS : rc;  // or would_block, 0 (end of stream), -errno
+  }
+  const int rc = nonblocking([&] { return ::recv(fd, pool.data(id), clamp_len(pool.size), MSG_DONTWAIT); });
+  if (rc > 0) {
+    op.buf = id;
+  } else if (!reserved) {
+    pool.untake(id);
+  }
+  return rc;
 }
 
 /// One attempt at op's system call: the result (>= 0 or -errno), or would_block. A poll_op

@@ -67,6 +67,27 @@ BOOST_AUTO_TEST_CASE(server_shuts_down_gracefully_on_sigterm) {
   BOOST_CHECK_EQUAL(server.wait(10s), 0);
 }
 
+BOOST_AUTO_TEST_CASE(pooled_server_echoes_three_clients_through_two_buffers) {
+  if (!examples_built()) return;
+  child server({examples + "/echo_server", "--port", "0", "--pooled", "2"}, true);
+  auto line = server.first_line(10s);
+  BOOST_REQUIRE_MESSAGE(line.starts_with("listening on "), "echo_server printed '" << line << "'");
+  auto where = line.substr(13);
+  // Messages larger than a pool buffer (16 KiB), three connections at once on two buffers:
+  // reads wait for a buffer in turn, and every byte still comes back (echo_client checks).
+  std::vector<std::unique_ptr<child>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<child>(
+        std::vector<std::string>{examples + "/echo_client", where, "--messages", "40", "--size", "40000"}, false));
+  }
+  for (auto& c : clients) BOOST_CHECK_EQUAL(c->wait(60s), 0);
+  server.signal(SIGTERM);
+  BOOST_CHECK_EQUAL(server.wait(10s), 0);
+  // A pool larger than the maximum is refused before the server listens.
+  child bad({examples + "/echo_server", "--port", "0", "--pooled", "40000"}, true);
+  BOOST_CHECK_EQUAL(bad.wait(10s), 2);
+}
+
 BOOST_AUTO_TEST_CASE(client_fails_cleanly_without_a_server) {
   if (!examples_built()) return;
   // A port that was just free: bind it, note it, let it go.

@@ -2,6 +2,7 @@
 // by their split halves: written once here, over the descriptor record, never per socket type.
 #pragma once
 
+#include <corio/buffer_pool.hpp>
 #include <corio/detail/fd_handle.hpp>
 #include <corio/detail/op_awaiter.hpp>
 #include <corio/task.hpp>
@@ -102,6 +103,12 @@ class stream_reader {
   detail::vector_awaiter readv(std::span<const ::iovec> iov) noexcept { return detail::stream_readv(rec(), iov); }
   /// Reads exactly buf.size() bytes; end-of-stream first gives errc::end_of_stream.
   detail::read_exact_awaiter read_exact(std::span<std::byte> buf) noexcept { return {rec(), buf.data(), buf.size()}; }
+  /// Waits for data holding no buffer, then reads it into a buffer of `pool` (at most its
+  /// buffer size): result<pooled_buffer>, whose empty() means end-of-stream. With the pool
+  /// empty, a read whose data has arrived waits for a buffer to come back (first come, first
+  /// served). Cancelled, it loses nothing: bytes not yet read stay in the socket for the next
+  /// read. The pool must belong to this stream's runtime (errc::wrong_runtime otherwise).
+  detail::read_pooled_awaiter read_pooled(buffer_pool& pool) noexcept { return {rec(), pool.state()}; }
   /// Completes when the peer hangs up (RDHUP/HUP/ERR), even while the stream is idle or a read
   /// is pending on it. TCP cannot tell a peer's half-close from its departure: a FIN fires it.
   detail::closed_awaiter closed() noexcept { return detail::stream_closed(rec()); }

@@ -24,6 +24,7 @@ enum class op_kind : std::uint8_t {
   // sockets
   recv,
   send,
+  recv_pooled,  ///< a receive into a buffer its pool picks when data is there (pool_state.hpp)
   recvmsg,
   sendmsg,
   accept,
@@ -60,6 +61,7 @@ constexpr op_category category_of(op_kind kind) noexcept {
       return op_category::nop;
     case op_kind::recv:
     case op_kind::send:
+    case op_kind::recv_pooled:
     case op_kind::recvmsg:
     case op_kind::sendmsg:
     case op_kind::accept:
@@ -100,6 +102,10 @@ inline constexpr std::uint8_t listed = 2;  ///< linked in fd->ops (see runtime_s
 /// write_all, read_exact: a recv or send that goes on with the rest of its buffer after a short
 /// transfer (see advance_transfer) without resuming its waiter in between.
 inline constexpr std::uint8_t loops = 4;
+/// A pooled read (recv_pooled_op): its -ENOBUFS is the core's to handle, not its waiter's.
+inline constexpr std::uint8_t pooled = 8;
+/// A pooled read parked on its pool until a buffer comes back: in flight, but in no driver.
+inline constexpr std::uint8_t pool_wait = 16;
 }  // namespace op_mark
 
 struct op_base : ready_node {
