@@ -103,7 +103,9 @@ class runtime_state {
       stats_.ops_submitted += 1;
       stats_.ops_completed += 1;
       op.state = op_state::done;
-      if ((op.marks & op_mark::pooled) && op.result == -ENOBUFS) [[unlikely]] return !park_for_buffer(op, false);
+      if constexpr (std::is_same_v<Op, op_base>) {  // a pooled read starts here, never typed
+        if ((op.marks & op_mark::pooled) && op.result == -ENOBUFS) [[unlikely]] return !park_for_buffer(op, false);
+      }
       // write_all, read_exact: a short transfer goes on at once, within the same budget.
       if (!(op.marks & op_mark::loops) || !advance_transfer(op)) return true;
     }
@@ -119,9 +121,14 @@ class runtime_state {
     fd_record* r = op.fd;
     if (!r) return static_cast<bool>(op.handle);
     const std::uint8_t marks = op.marks;
-    if (marks & op_mark::closer) [[unlikely]] {
-      on_closed(*r);
-      return false;
+    // The descriptor's close, or a pooled read: one test for both rare kinds.
+    if (marks & (op_mark::closer | op_mark::pooled)) [[unlikely]] {
+      if (marks & op_mark::closer) {
+        on_closed(*r);
+        return false;
+      }
+      // A pooled read that found data but no free buffer waits on its pool (buffer_pool.cpp).
+      if (op.result == -ENOBUFS && park_for_buffer(op, true)) return false;
     }
     // A looping operation (write_all, read_exact) goes on where it left off: still linked to
     // its descriptor, straight back to the driver. Not once the descriptor's close was asked.
@@ -131,8 +138,6 @@ class runtime_state {
       driver_.submit(op);
       return false;
     }
-    // A pooled read that found data but no free buffer waits on its pool (buffer_pool.cpp).
-    if ((marks & op_mark::pooled) && op.result == -ENOBUFS && park_for_buffer(op, true)) [[unlikely]] return false;
     if (marks & op_mark::listed) [[unlikely]] {  // (book_submit)
       (op.fd_prev ? op.fd_prev->fd_next : r->ops) = op.fd_next;
       if (op.fd_next) op.fd_next->fd_prev = op.fd_prev;

@@ -107,7 +107,9 @@ io_uring_sqe* uring_driver::next_sqe_full() noexcept {
 // A cancel-by-descriptor of fd -1, waited for: -EBADF where the flag is known, -EINVAL where
 // it is not (before 5.19). Runs before anything else is in the ring.
 bool uring_driver::probe_cancel_by_fd() noexcept {
-  io_uring_prep_cancel_fd(next_sqe(), -1, IORING_ASYNC_CANCEL_ALL);
+  io_uring_sqe* probe = next_sqe();
+  io_uring_prep_cancel_fd(probe, -1, IORING_ASYNC_CANCEL_ALL);
+  io_uring_sqe_set_data64(probe, tag_ignore);
   io_uring_cqe* cqe = nullptr;
   if (io_uring_submit_and_wait(&ring_, 1) < 0 || io_uring_peek_cqe(&ring_, &cqe) != 0) return false;
   const bool known = cqe->res != -EINVAL;
@@ -129,8 +131,11 @@ void uring_driver::arm_wake() noexcept {
 
 void uring_driver::cancel(op_base& op) noexcept {
   if (category_of(op.kind) == op_category::blocking) return cancel_pool(op);
+  std::uint64_t key = reinterpret_cast<std::uint64_t>(&op);
+  // A pooled read waiting for data is known to the kernel by its tagged address.
+  if (op.kind == op_kind::recv_pooled && static_cast<recv_pooled_op&>(op).buf == no_buffer) key |= uring_tag_pooled;
   io_uring_sqe* sqe = next_sqe();
-  io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(&op), 0);
+  io_uring_prep_cancel64(sqe, key, 0);
   io_uring_sqe_set_data64(sqe, tag_ignore);
 }
 
@@ -139,24 +144,33 @@ void uring_driver::wake() noexcept {
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
 }
 
-bool uring_driver::pooled_ready(op_base& base) noexcept {
-  auto& op = static_cast<recv_pooled_op&>(base);
-  if (op.buf != no_buffer || op.result < 0) return true;  // a receive's result, or a cancel
-  // The POLL_ADD saw data (or an end, or an error): receive it now, as epoll would.
-  const int res = readiness::perform(op);
-  if (res != readiness::would_block) {
+op_base* uring_driver::reap_tagged(std::uint64_t data, int res) noexcept {
+  if ((data & uring_tag_mask) != uring_tag_pooled) {
+    rearm_wake_ |= data == tag_wake;
+    return nullptr;
+  }
+  --in_flight_;
+  auto& op = *reinterpret_cast<recv_pooled_op*>(data & ~uring_tag_mask);
+  if (res < 0) {  // cancelled, or the poll failed
     op.result = res;
-    return true;
+    return &op;
+  }
+  // The POLL_ADD saw data (or an end, or an error): receive it now, as epoll would.
+  const int got = readiness::perform(op);
+  if (got != readiness::would_block) {
+    op.result = got;
+    return &op;
   }
   if (op.state == op_state::canceling) {  // readable for a moment only, and cancelled meanwhile
     op.result = -ECANCELED;
-    return true;
+    return &op;
   }
-  submit_typed(base);  // still nothing to read: wait for readiness again
-  return false;
+  submit_typed(static_cast<op_base&>(op));  // still nothing to read: wait for readiness again
+  return nullptr;
 }
 
 void uring_driver::after_wake() noexcept {
+  rearm_wake_ = false;
   arm_wake();
   if (pool_jobs_ > 0) drain_pool();  // pool workers signal through the same eventfd
 }

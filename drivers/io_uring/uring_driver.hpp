@@ -82,9 +82,8 @@ class uring_driver {
   std::string missing_opcode();
 
  private:
-  // user_data values that are not operations
-  static constexpr std::uint64_t tag_ignore = 0;  // a cancel request's own completion
-  static constexpr std::uint64_t tag_wake = 1;    // the eventfd read that wakes the loop
+  static constexpr std::uint64_t tag_ignore = uring_tag_ignore;
+  static constexpr std::uint64_t tag_wake = uring_tag_wake;
 
   /// A free SQE. liburing's io_uring_get_sqe reads the kernel's head each time; the head only
   /// moves when we submit, so a copy is read again only when the ring looks full
@@ -119,29 +118,28 @@ class uring_driver {
     io_uring_cq& cq = ring_.cq;
     unsigned head = *cq.khead;
     const unsigned tail = io_uring_smp_load_acquire(cq.ktail);
-    bool rearm_wake = false;
     while (head != tail) {
       const io_uring_cqe& cqe = cq.cqes[head & cq.ring_mask];
       const std::uint64_t data = cqe.user_data;
       const int res = cqe.res;
       io_uring_smp_store_release(cq.khead, ++head);
-      if (data <= tag_wake) [[unlikely]] {
-        rearm_wake |= data == tag_wake;
+      if (data & uring_tag_mask) [[unlikely]] {  // not a plain operation (uring_prep.hpp)
+        if (op_base* op = reap_tagged(data, res)) each(*op);
         continue;
       }
       --in_flight_;
       auto& op = *reinterpret_cast<op_base*>(data);
       op.result = res;
-      if (op.kind == op_kind::recv_pooled && !pooled_ready(op)) [[unlikely]] continue;
       each(op);
     }
-    if (rearm_wake) after_wake();
+    if (rearm_wake_) [[unlikely]] after_wake();
   }
   void after_wake() noexcept;
-  /// A pooled read's completion: its receive into a reserved buffer (final), or its POLL_ADD,
-  /// after which the receive is made here. False when it would still block and was armed
-  /// again (uring_driver.cpp).
-  [[gnu::noinline]] bool pooled_ready(op_base& op) noexcept;
+  /// A completion whose user_data is tagged (uring_prep.hpp), out of the reap loop: the wake
+  /// (noted in rearm_wake_), a cancel's own, or a pooled read's POLL_ADD, after which the
+  /// receive is made here. The pooled read when its waiter is to be resumed; null otherwise
+  /// (nothing to resume, or it would still block and was armed again). uring_driver.cpp.
+  [[gnu::noinline]] op_base* reap_tagged(std::uint64_t data, int res) noexcept;
   // blocking operations (getaddrinfo) on the pool (uring_pool.cpp)
   void submit_pool(op_base& op) noexcept;
   void cancel_pool(op_base& op) noexcept;
@@ -151,6 +149,7 @@ class uring_driver {
   unsigned sq_head_ = 0;  ///< the kernel's SQ head when last read (next_sqe)
   completion_queue& done_;
   std::size_t in_flight_ = 0;
+  bool rearm_wake_ = false;  ///< the wake's read completed in this batch (reap)
   bool defer_taskrun_ = false;
   bool taskrun_flag_ = false;  ///< IORING_SQ_TASKRUN tells that completions wait (flush)
   bool cancel_by_fd_ = false;  ///< IORING_ASYNC_CANCEL_FD works (probe_cancel_by_fd)

@@ -71,6 +71,8 @@ void uring_prep(io_uring_sqe* sqe, op_base& base) noexcept {
         io_uring_prep_recv(sqe, fd, op.pool->data(op.buf), static_cast<unsigned>(clamp_len(op.pool->size)), 0);
       } else {  // wait for data holding no buffer (then uring_driver::pooled_ready receives)
         io_uring_prep_poll_add(sqe, fd, POLLIN);
+        io_uring_sqe_set_data64(sqe, reinterpret_cast<std::uint64_t>(&op) | uring_tag_pooled);
+        return;
       }
       break;
     }

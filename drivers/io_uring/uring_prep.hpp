@@ -9,6 +9,14 @@
 
 namespace corio::detail {
 
+/// user_data of the SQEs that are not a plain operation. Operations are 8-byte aligned, so a
+/// plain one never has a low bit set and the reaper tells every other kind with one test.
+inline constexpr std::uint64_t uring_tag_mask = 7;
+inline constexpr std::uint64_t uring_tag_wake = 1;    ///< the eventfd read that wakes the loop
+inline constexpr std::uint64_t uring_tag_pooled = 2;  ///< |'d into a pooled read's address while it polls
+inline constexpr std::uint64_t uring_tag_ignore = 4;  ///< a cancel request's own completion
+static_assert(alignof(op_base) >= 8);
+
 /// Fills sqe for op (user_data = &op): any operation, with one switch over its kind.
 void uring_prep(io_uring_sqe* sqe, op_base& op) noexcept;
 
