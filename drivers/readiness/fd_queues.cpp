@@ -40,6 +40,7 @@ void check_pollers(fd_queues& q, const sink& s) noexcept {
 int attempt(fd_queues* q, op_base& op) noexcept {
   // The stream operations' conditions live in their typed overloads only.
   if (op.kind == op_kind::recv) return attempt(q, static_cast<recv_op&>(op));
+  if (op.kind == op_kind::recv_pooled) return attempt(q, static_cast<recv_pooled_op&>(op));
   if (op.kind == op_kind::send) return attempt(q, static_cast<send_op&>(op));
   const queue_id id = queue_of(op.kind);
   // Data ops queue behind parked ones; a poll only looks, so it may always check now.

@@ -59,11 +59,19 @@ void park(fd_queues& q, op_base& op) noexcept;
 // attempt() and park() for the per-message stream operations, inline: their queue and their
 // system call are known from their type.
 /// A read on a byte stream that got less than it asked for emptied the receive queue.
-inline void note_recv(fd_queues& q, const recv_op& op, int res) noexcept {
+inline void note_recv(fd_queues& q, const op_base& op, std::size_t asked, int res) noexcept {
   if (op.fd->kind != fd_kind::stream_socket) return;
-  if (res == would_block || (res > 0 && static_cast<std::size_t>(res) < op.len)) q.read_drained = true;
+  if (res == would_block || (res > 0 && static_cast<std::size_t>(res) < asked)) q.read_drained = true;
 }
-inline int attempt(fd_queues* q, recv_op& op) noexcept {
+inline void note_recv(fd_queues& q, const recv_op& op, int res) noexcept { note_recv(q, op, op.len, res); }
+inline void note_recv(fd_queues& q, const recv_pooled_op& op, int res) noexcept {
+  note_recv(q, op, op.pool->size, res);
+}
+/// A stream read (plain or pooled): behind the parked ones, or parked at once while the receive
+/// queue is known to be empty.
+template <class Op>
+  requires std::is_same_v<Op, recv_op> || std::is_same_v<Op, recv_pooled_op>
+inline int attempt(fd_queues* q, Op& op) noexcept {
   if (q && (!q->readers.empty() || (q->read_drained && !q->hung_up))) return would_block;
   const int res = perform(op);
   if (q) note_recv(*q, op, res);
@@ -121,6 +129,10 @@ template <class Driver, class Op>
     int res;
     if (op->kind == op_kind::recv) {
       auto& recv = static_cast<recv_op&>(*op);
+      res = perform(recv);
+      note_recv(q, recv, res);
+    } else if (op->kind == op_kind::recv_pooled) {
+      auto& recv = static_cast<recv_pooled_op&>(*op);
       res = perform(recv);
       note_recv(q, recv, res);
     } else {
