@@ -48,6 +48,7 @@ void pool_state::release(buffer_id id) noexcept {
     rt->hand_buffer(static_cast<recv_pooled_op&>(*op), id);
     return;
   }
+  if (native && rt) return rt->give_back_buffer(*this, id);
   free_ids[free_count++] = id;
 }
 
@@ -58,9 +59,18 @@ void runtime_state::adopt_pool(pool_state& p) noexcept {
   p.live_next = pools_;
   if (pools_) pools_->live_prev = &p;
   pools_ = &p;
+  attach_pool(driver_, p);
 }
 
+void runtime_state::give_back_buffer(pool_state& p, buffer_id id) noexcept { give_back(driver_, p, id); }
+
 void runtime_state::forget_pool(pool_state& p) noexcept {
+  if (p.native) {
+    detach_pool(driver_, p);
+    // The buffers the driver held are free again; those still leased come back one by one.
+    p.native = false;
+    p.free_count = 0;
+  }
   (p.live_prev ? p.live_prev->live_next : pools_) = p.live_next;
   if (p.live_next) p.live_next->live_prev = p.live_prev;
   p.live_prev = p.live_next = nullptr;
@@ -94,6 +104,10 @@ bool runtime_state::park_for_buffer(op_base& op, bool booked) noexcept {
     r.ops = &op;
   }
   pool_state& pool = *read.pool;
+  if (pool.native && pool.free_count > 0) {  // one came back meanwhile: the kernel picks it
+    driver_.submit(op);
+    return true;
+  }
   if (const buffer_id id = pool.take(); id != no_buffer) {  // one came back meanwhile
     hand_buffer(read, id);
     return true;

@@ -4,6 +4,8 @@
 
 #include "core/src/node_queue.hpp"
 
+#include <corio/detail/pool_state.hpp>
+
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -61,6 +63,27 @@ bool completes_inline_now(const D& d) noexcept {
   } else {
     return true;
   }
+}
+
+/// Optional, for a driver whose kernel picks a pooled read's buffer itself (io_uring's provided
+/// buffer rings): attach_pool(p) hands it every free buffer of p and says whether it took them
+/// (p.native then); give_back(p, id) returns one to it; detach_pool(p) takes them all back.
+/// Without them a driver receives into buffers it takes from the pool (pool_state::take).
+template <class D>
+bool attach_pool(D& d, pool_state& p) noexcept {
+  if constexpr (requires { { d.attach_pool(p) } -> std::same_as<bool>; }) {
+    return d.attach_pool(p);
+  } else {
+    return false;
+  }
+}
+template <class D>
+void give_back(D& d, pool_state& p, buffer_id id) noexcept {
+  if constexpr (requires { d.give_back(p, id); }) d.give_back(p, id);
+}
+template <class D>
+void detach_pool(D& d, pool_state& p) noexcept {
+  if constexpr (requires { d.detach_pool(p); }) d.detach_pool(p);
 }
 
 }  // namespace corio::detail

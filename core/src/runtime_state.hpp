@@ -183,6 +183,7 @@ class runtime_state {
   // ---- buffer pools (buffer_pool.cpp) ----
   void adopt_pool(pool_state& p) noexcept;
   void forget_pool(pool_state& p) noexcept;
+  void give_back_buffer(pool_state& p, buffer_id id) noexcept;  ///< a native pool's (driver.hpp)
   void detach_all_pools() noexcept;
   /// A pooled read came back with -ENOBUFS (data waits, the pool is empty): parks it on its
   /// pool, in flight, and returns true; false (op.result then -ECANCELED) when its descriptor,

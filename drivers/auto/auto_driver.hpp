@@ -55,6 +55,14 @@ class auto_driver {
   void cancel_fd(fd_record& r) noexcept {
     if (uring_) u_.cancel_fd(r); else e_.cancel_fd(r);
   }
+  /// Pooled reads: io_uring's buffer rings; on epoll the pool keeps its own buffers.
+  bool attach_pool(pool_state& p) noexcept { return uring_ && u_.attach_pool(p); }
+  void give_back(pool_state& p, buffer_id id) noexcept {
+    if (uring_) u_.give_back(p, id);
+  }
+  void detach_pool(pool_state& p) noexcept {
+    if (uring_) u_.detach_pool(p);
+  }
   void flush() noexcept {
     if (uring_) u_.flush();
   }

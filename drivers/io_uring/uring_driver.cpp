@@ -1,7 +1,6 @@
 #include "drivers/io_uring/uring_driver.hpp"
 
 #include "drivers/blocking_pool/pool_ops.hpp"
-#include "drivers/readiness/socket_ops.hpp"
 
 #include <corio/detail/fd_record.hpp>
 
@@ -67,6 +66,9 @@ uring_driver::uring_driver(completion_queue& done, unsigned entries, unsigned po
   // tests so, for the listed fallback).
   const char* no_cancel_fd = std::getenv("CORIO_URING_NO_CANCEL_FD");
   cancel_by_fd_ = !(no_cancel_fd && *no_cancel_fd == '1') && probe_cancel_by_fd();
+  // CORIO_URING_NO_BUF_RING=1: pooled reads as on a kernel before 5.19 (poll, then receive).
+  const char* no_buf_ring = std::getenv("CORIO_URING_NO_BUF_RING");
+  buf_rings_ = !(no_buf_ring && *no_buf_ring == '1');
 
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC);  // blocking on purpose: io_uring polls it for us
   if (wake_fd_ < 0) {
@@ -142,31 +144,6 @@ void uring_driver::cancel(op_base& op) noexcept {
 void uring_driver::wake() noexcept {
   std::uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
-}
-
-op_base* uring_driver::reap_tagged(std::uint64_t data, int res) noexcept {
-  if ((data & uring_tag_mask) != uring_tag_pooled) {
-    rearm_wake_ |= data == tag_wake;
-    return nullptr;
-  }
-  --in_flight_;
-  auto& op = *reinterpret_cast<recv_pooled_op*>(data & ~uring_tag_mask);
-  if (res < 0) {  // cancelled, or the poll failed
-    op.result = res;
-    return &op;
-  }
-  // The POLL_ADD saw data (or an end, or an error): receive it now, as epoll would.
-  const int got = readiness::perform(op);
-  if (got != readiness::would_block) {
-    op.result = got;
-    return &op;
-  }
-  if (op.state == op_state::canceling) {  // readable for a moment only, and cancelled meanwhile
-    op.result = -ECANCELED;
-    return &op;
-  }
-  submit_typed(static_cast<op_base&>(op));  // still nothing to read: wait for readiness again
-  return nullptr;
 }
 
 void uring_driver::after_wake() noexcept {

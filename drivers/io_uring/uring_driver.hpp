@@ -6,12 +6,15 @@
 #include "drivers/blocking_pool/blocking_pool.hpp"
 #include "drivers/io_uring/uring_prep.hpp"
 
+#include <corio/detail/pool_state.hpp>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <liburing.h>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace corio::detail {
 
@@ -49,6 +52,12 @@ class uring_driver {
   void submit(recv_op& op) noexcept { submit_typed(op); }
   void submit(send_op& op) noexcept { submit_typed(op); }
   void cancel(op_base& op) noexcept;
+  /// Pooled reads (uring_pooled.cpp): a pool's free buffers go to a provided buffer ring of
+  /// this ring (kernels since 5.19), so that the kernel picks a buffer only once data has come.
+  /// False where the kernel has none: the pool's reads then poll, then receive.
+  bool attach_pool(pool_state& p) noexcept;
+  void give_back(pool_state& p, buffer_id id) noexcept;
+  void detach_pool(pool_state& p) noexcept;
   /// Kernels since 5.19 cancel every request on a descriptor with one SQE
   /// (IORING_ASYNC_CANCEL_FD | ALL, probed at construction): the core then keeps no list of
   /// an open descriptor's operations, only their count.
@@ -124,7 +133,7 @@ class uring_driver {
       const int res = cqe.res;
       io_uring_smp_store_release(cq.khead, ++head);
       if (data & uring_tag_mask) [[unlikely]] {  // not a plain operation (uring_prep.hpp)
-        if (op_base* op = reap_tagged(data, res)) each(*op);
+        if (op_base* op = reap_tagged(data, res, cqe.flags)) each(*op);
         continue;
       }
       --in_flight_;
@@ -136,10 +145,11 @@ class uring_driver {
   }
   void after_wake() noexcept;
   /// A completion whose user_data is tagged (uring_prep.hpp), out of the reap loop: the wake
-  /// (noted in rearm_wake_), a cancel's own, or a pooled read's POLL_ADD, after which the
-  /// receive is made here. The pooled read when its waiter is to be resumed; null otherwise
-  /// (nothing to resume, or it would still block and was armed again). uring_driver.cpp.
-  [[gnu::noinline]] op_base* reap_tagged(std::uint64_t data, int res) noexcept;
+  /// (noted in rearm_wake_), a cancel's own, or a step of a pooled read. The pooled read when
+  /// its waiter is to be resumed; null otherwise (nothing to resume, or its next step was
+  /// queued). uring_pooled.cpp.
+  [[gnu::noinline]] op_base* reap_tagged(std::uint64_t data, int res, std::uint32_t flags) noexcept;
+  op_base* pooled_step(recv_pooled_op& op, int res, std::uint32_t flags) noexcept;
   // blocking operations (getaddrinfo) on the pool (uring_pool.cpp)
   void submit_pool(op_base& op) noexcept;
   void cancel_pool(op_base& op) noexcept;
@@ -150,6 +160,9 @@ class uring_driver {
   completion_queue& done_;
   std::size_t in_flight_ = 0;
   bool rearm_wake_ = false;  ///< the wake's read completed in this batch (reap)
+  bool buf_rings_ = true;    ///< provided buffer rings: not yet refused by the kernel
+  std::uint16_t next_group_ = 0;             ///< buffer group ids never used yet
+  std::vector<std::uint16_t> free_groups_;  ///< and those of pools gone
   bool defer_taskrun_ = false;
   bool taskrun_flag_ = false;  ///< IORING_SQ_TASKRUN tells that completions wait (flush)
   bool cancel_by_fd_ = false;  ///< IORING_ASYNC_CANCEL_FD works (probe_cancel_by_fd)

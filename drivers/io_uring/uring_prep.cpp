@@ -7,7 +7,6 @@
 
 #include <climits>
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/socket.h>
 
 namespace corio::detail {
@@ -65,17 +64,8 @@ void uring_prep(io_uring_sqe* sqe, op_base& base) noexcept {
     case op_kind::poll:
       io_uring_prep_poll_add(sqe, fd, static_cast<poll_op&>(base).events);
       break;
-    case op_kind::recv_pooled: {
-      auto& op = static_cast<recv_pooled_op&>(base);
-      if (op.buf != no_buffer) {  // the core reserved a buffer for it: receive into that one
-        io_uring_prep_recv(sqe, fd, op.pool->data(op.buf), static_cast<unsigned>(clamp_len(op.pool->size)), 0);
-      } else {  // wait for data holding no buffer (then uring_driver::pooled_ready receives)
-        io_uring_prep_poll_add(sqe, fd, POLLIN);
-        io_uring_sqe_set_data64(sqe, reinterpret_cast<std::uint64_t>(&op) | uring_tag_pooled);
-        return;
-      }
-      break;
-    }
+    case op_kind::recv_pooled:
+      return uring_prep_pooled(sqe, static_cast<recv_pooled_op&>(base));  // uring_pooled.cpp
     case op_kind::shutdown:
       io_uring_prep_shutdown(sqe, fd, static_cast<shutdown_op&>(base).how);
       break;

@@ -99,6 +99,11 @@ class buffer_pool {
   std::size_t buffer_size() const noexcept { return st_ ? st_->size : 0; }
   /// Buffers neither leased nor reserved for a waiting read, now.
   std::size_t available() const noexcept { return st_ ? st_->free_count : 0; }
+  /// True when the kernel itself picks a free buffer for each read as data arrives (io_uring's
+  /// provided buffer rings, kernels since 5.19; CORIO_URING_NO_BUF_RING=1 turns them off).
+  /// Otherwise a read waits for readiness, then receives into a buffer the driver takes from
+  /// the pool (epoll, libuv, older kernels): the same API and the same memory behaviour.
+  bool kernel_managed() const noexcept { return st_ && st_->native; }
 
   detail::pool_state* state() const noexcept { return st_; }  ///< (for read_pooled)
 

@@ -28,6 +28,7 @@ struct recv_pooled_op : op_base {
   recv_pooled_op() noexcept : op_base(op_kind::recv_pooled) { marks = op_mark::pooled; }
   struct pool_state* pool = nullptr;
   buffer_id buf = no_buffer;
+  std::uint8_t stage = 0;  ///< the driver's, while in flight (io_uring: which SQE it is in)
   // While parked on its pool the read is in no driver: the pool's queue links it through
   // drv_prev / drv_next.
 };
@@ -40,8 +41,9 @@ struct pool_state {
 
   std::byte* data(buffer_id id) const noexcept { return memory.get() + static_cast<std::size_t>(id) * size; }
 
-  /// A free buffer, or no_buffer when every one is leased or reserved.
-  buffer_id take() noexcept { return free_count == 0 ? no_buffer : free_ids[--free_count]; }
+  /// A free buffer, or no_buffer when every one is leased or reserved — or when the free ones
+  /// are the driver's (native): the kernel picks them then.
+  buffer_id take() noexcept { return native || free_count == 0 ? no_buffer : free_ids[--free_count]; }
   /// Puts back a buffer take() gave out a moment ago and nobody saw (the receive would have
   /// blocked): no waiter can exist while one was free, so none is woken.
   void untake(buffer_id id) noexcept { free_ids[free_count++] = id; }
@@ -58,9 +60,15 @@ struct pool_state {
   const std::size_t size;
   std::unique_ptr<std::byte[]> memory;
   std::unique_ptr<buffer_id[]> free_ids;  ///< a stack: the most recently used buffer goes out first
-  std::size_t free_count = 0;
+  std::size_t free_count = 0;  ///< free buffers, on the stack or (native) in the driver's ring
   std::size_t refs = 1;
   runtime_state* rt = nullptr;  ///< null once its runtime is gone (buffers then only go back)
+  /// The driver holds the free buffers (io_uring: a provided buffer ring, group `group`,
+  /// mapped at `ring` with ring_entries slots); the stack is unused meanwhile.
+  bool native = false;
+  std::uint16_t group = 0;
+  void* ring = nullptr;
+  std::size_t ring_entries = 0;
   op_base* waiters_head = nullptr;  ///< FIFO of reads parked for a buffer (op_mark::pool_wait)
   op_base* waiters_tail = nullptr;
   pool_state* live_prev = nullptr;  ///< its runtime's list of pools
