@@ -3,7 +3,7 @@
 
   bench.py --out DIR --server NAME=PATH ... [--micro NAME=DIR ...] [--file-read NAME=PATH ...]
            [--loadgen PATH] [--reps N] [--duration T] [--warmup W] [--det-messages M]
-           [--scale-server NAME=PATH ...] [--skip echo,det,files,micro,scale] [--smoke]
+           [--scale-server NAME=PATH ...] [--memory-server NAME=PATH [ARGS]...] [--skip echo,det,files,micro,scale,memory] [--smoke]
 
 Echo throughput: every server pinned to CPU 0, the load generator to CPU 1, servers
 interleaved (A B C ... A B C ...) for each scenario and repetition; medians reported.
@@ -141,9 +141,10 @@ def run_echo(ctx, servers):
         for rep in range(a.reps):
             order = list(servers.items())
             for name, path in order:
-                tag = f"echo-{name}-{conns}x{size}-{rep}".replace("[", "_").replace("]", "")
+                tag = f"echo-{name}-{conns}x{size}-{rep}".replace("[", "_").replace("]", "").replace(" ", "_")
                 try:
-                    srv = Server(ctx, name, ctx.pin(0) + [path, "--port", "0"], tag)
+                    argv = path.split()  # PATH [ARGS...]
+                    srv = Server(ctx, name, ctx.pin(0) + argv[:1] + ["--port", "0"] + argv[1:], tag)
                 except RuntimeError as e:
                     log(f"  {e}")
                     runs.append({"server": name, "scenario": sc_name, "rep": rep, "error": str(e)})
@@ -217,6 +218,60 @@ def echo_table(echo):
                        f"{f(r.get('server_cpu_us_per_msg'), '%.2f')} | {f(r.get('ratio_cpu'), '%.2f')} | "
                        f"{f(r.get('server_cpu_util'), '%.2f')} | "
                        f"{f(r.get('server_rss_per_conn_bytes') and r['server_rss_per_conn_bytes'] / 1024, '%.1f KiB')} |")
+    return "\n".join(out)
+
+
+# ---- memory per idle connection (issue 16) ------------------------------------------------------
+
+MEMORY_SCENARIO = ("10000 x 16 KiB, then idle", 10000, 16 * 1024)
+
+
+def run_memory(ctx, servers):
+    """Each of N connections exchanges one message of S bytes (loadgen --messages N), then waits
+    with a read pending; the server's VmRSS growth over its idle start, divided by N, is the
+    user-space memory an idle connection costs (pooled servers: their pool's pages included, as
+    they get touched). One run per server: the figure moves by a few percent at most. Servers are
+    NAME=PATH [ARGS...] (e.g. echo_server --pooled 256)."""
+    sc_name, conns, size = MEMORY_SCENARIO
+    if ctx.args.smoke:
+        conns = 500
+    rows = {}
+    for name, cmd in servers.items():
+        argv = cmd.split()
+        tag = f"memory-{name}".replace("[", "_").replace("]", "").replace(" ", "_")
+        try:
+            srv = Server(ctx, name, ctx.pin(0) + argv[:1] + ["--port", "0"] + argv[1:], tag)
+        except RuntimeError as e:
+            log(f"  {e}")
+            rows[name] = {"error": str(e)}
+            continue
+        try:
+            time.sleep(0.2)
+            rss0 = rss_kib(srv.pid)
+            res = loadgen(ctx, srv.port, conns, size, ["--messages", str(conns)], srv.pid, name, timeout=300)
+            rss = res.get("server_rss_kib", 0)
+            rows[name] = {"conns": conns, "size": size, "rss0_kib": rss0, "rss_kib": rss,
+                          "per_conn_bytes": (rss - rss0) * 1024 / conns if rss else None}
+            log(f"  {sc_name} {name:24} RSS {rss0} -> {rss} KiB: {rows[name]['per_conn_bytes'] or 0:,.0f} B/connection")
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            log(f"  {name}: {e}")
+            rows[name] = {"error": str(e)}
+        finally:
+            srv.stop()
+    return {"scenario": sc_name, "conns": conns, "size": size, "servers": rows}
+
+
+def memory_table(memory):
+    out = [f"\n#### Memory per idle connection: {memory['conns']} connections, each exchanges one "
+           f"{memory['size'] // 1024} KiB message, then waits with a read pending (server RSS growth ÷ connections)\n",
+           "| server | RSS idle → with connections | bytes per connection |", "| --- | ---: | ---: |"]
+    for name, r in memory["servers"].items():
+        if "error" in r:
+            out.append(f"| {name} | failed: {r['error'][:60]} | |")
+            continue
+        per = r.get("per_conn_bytes")
+        out.append(f"| {name} | {r['rss0_kib']:,} → {r['rss_kib']:,} KiB | {per:,.0f} |" if per is not None
+                   else f"| {name} | {r['rss0_kib']:,} KiB → ? | – |")
     return "\n".join(out)
 
 
@@ -653,11 +708,27 @@ def micro_table(micro):
 NOISE = 0.97  # "ties within noise count": within 3% of the best peer's median
 
 
-def targets(echo, det, files, micro, scale=None):
+def targets(echo, det, files, micro, scale=None, memory=None):
     rows = []
 
     def add(target, figure, met):
         rows.append({"target": target, "measured": figure, "met": met})
+
+    if memory:
+        peers = {n: r["per_conn_bytes"] for n, r in memory["servers"].items()
+                 if not n.startswith("corio") and r.get("per_conn_bytes") is not None}
+        for name, r in memory["servers"].items():
+            if not (name.startswith("corio") and "pooled" in name) or r.get("per_conn_bytes") is None:
+                continue
+            plain = memory["servers"].get(name.replace(" pooled", ""), {}).get("per_conn_bytes")
+            figure = f"{r['per_conn_bytes']:,.0f} B" + (f" (plain {plain:,.0f} B" if plain else "")
+            if peers:
+                best = min(peers.items(), key=lambda kv: kv[1])
+                figure += f"{', ' if plain else ' ('}best peer {best[0]} {best[1]:,.0f} B)"
+            elif plain:
+                figure += ")"
+            add(f"(issue 16) {name}: <= 1.5 KiB user RSS per idle connection, {memory['conns']} x "
+                f"{memory['size'] // 1024} KiB", figure, r["per_conn_bytes"] <= 1536)
 
     if echo:
         peers = ["liburing", "asio[io_uring]", "epoll", "asio[epoll]", "libuv"]
@@ -783,6 +854,8 @@ def main():
     ap.add_argument("--micro", action="append", help="NAME=PATH of a Google Benchmark executable")
     ap.add_argument("--file-read", action="append", help="NAME=PATH of a file_read executable")
     ap.add_argument("--scale-server", action="append", help="NAME=PATH of an echo server taking --threads N")
+    ap.add_argument("--memory-server", action="append",
+                    help="NAME=PATH [ARGS...] of an echo server for the memory per connection figure")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--duration", type=float, default=1.5)
     ap.add_argument("--warmup", type=float, default=0.5)
@@ -790,7 +863,7 @@ def main():
     ap.add_argument("--syscall-messages", type=int, default=100000, help="echoes whose syscalls are counted")
     ap.add_argument("--file-duration", type=float, default=2.0)
     ap.add_argument("--micro-min-time", type=float, default=0.2)
-    ap.add_argument("--skip", default="", help="comma-separated: echo,det,files,micro,scale")
+    ap.add_argument("--skip", default="", help="comma-separated: echo,det,files,micro,scale,memory")
     ap.add_argument("--sched", choices=["fifo", "none"], default="none",
                     help="fifo: run servers and the load generator SCHED_FIFO (root), away from other load")
     ap.add_argument("--smoke", action="store_true", help="one short run of each piece")
@@ -812,7 +885,7 @@ def main():
             "duration_s": a.duration, "warmup_s": a.warmup}
     failures = 0
     tables = []
-    echo = det = files = micro = scale = None
+    echo = det = files = micro = scale = memory = None
     t0 = time.time()
     if "echo" not in skip and servers:
         log(f"== echo throughput: {len(servers)} servers x {2 if a.smoke else len(SCENARIOS)} scenarios x {a.reps} reps")
@@ -857,7 +930,15 @@ def main():
         with open(os.path.join(a.out, "scale.json"), "w") as f:
             json.dump(scale, f, indent=1)
         tables.append(scale_table(scale))
-    goal = targets(echo, det, files, micro, scale)
+    if "memory" not in skip and a.memory_server:
+        log(f"== memory per idle connection: {MEMORY_SCENARIO[0]}")
+        memory = run_memory(ctx, pairs(a.memory_server))
+        failures += sum(1 for r in memory["servers"].values() if "error" in r)
+        with open(os.path.join(a.out, "memory.json"), "w") as f:
+            json.dump(memory, f, indent=1)
+        tables.append(memory_table(memory))
+        log(f"   ({time.time() - t0:.0f} s so far)")
+    goal = targets(echo, det, files, micro, scale, memory)
     with open(os.path.join(a.out, "targets.json"), "w") as f:
         json.dump(goal, f, indent=1)
     tables.append(targets_table(goal))
