@@ -103,11 +103,12 @@ class runtime_state {
       stats_.ops_submitted += 1;
       stats_.ops_completed += 1;
       op.state = op_state::done;
-      if constexpr (std::is_same_v<Op, op_base>) {  // a pooled read starts here, never typed
-        if ((op.marks & op_mark::pooled) && op.result == -ENOBUFS) [[unlikely]] return !park_for_buffer(op, false);
+      if constexpr (std::is_same_v<Op, recv_pooled_op>) {  // data, but the pool was empty
+        return op.result != -ENOBUFS || !park_for_buffer(op, false);
+      } else {
+        // write_all, read_exact: a short transfer goes on at once, within the same budget.
+        if (!(op.marks & op_mark::loops) || !advance_transfer(op)) return true;
       }
-      // write_all, read_exact: a short transfer goes on at once, within the same budget.
-      if (!(op.marks & op_mark::loops) || !advance_transfer(op)) return true;
     }
     submit(op);
     return false;

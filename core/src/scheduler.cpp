@@ -81,6 +81,7 @@ bool start(Op& op, std::coroutine_handle<> waiter) noexcept {
 bool start_op(op_base& op, std::coroutine_handle<> waiter) noexcept { return start(op, waiter); }
 bool start_op(recv_op& op, std::coroutine_handle<> waiter) noexcept { return start(op, waiter); }
 bool start_op(send_op& op, std::coroutine_handle<> waiter) noexcept { return start(op, waiter); }
+bool start_op(recv_pooled_op& op, std::coroutine_handle<> waiter) noexcept { return start(op, waiter); }
 
 // ---- runtime_state members ----
 

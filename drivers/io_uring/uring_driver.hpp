@@ -51,6 +51,7 @@ class uring_driver {
   /// The per-message stream operations, typed: inlined into the core's start_op for them.
   void submit(recv_op& op) noexcept { submit_typed(op); }
   void submit(send_op& op) noexcept { submit_typed(op); }
+  void submit(recv_pooled_op& op) noexcept { submit_typed(op); }
   void cancel(op_base& op) noexcept;
   /// Pooled reads (uring_pooled.cpp): a pool's free buffers go to a provided buffer ring of
   /// this ring (kernels since 5.19), so that the kernel picks a buffer only once data has come.

@@ -20,6 +20,7 @@ static_assert(alignof(op_base) >= 8);
 struct recv_pooled_op;
 /// A pooled read's SQE for its current step, user_data tagged (uring_pooled.cpp).
 void uring_prep_pooled(io_uring_sqe* sqe, recv_pooled_op& op) noexcept;
+inline void uring_prep(io_uring_sqe* sqe, recv_pooled_op& op) noexcept { uring_prep_pooled(sqe, op); }
 
 /// Fills sqe for op (user_data = &op): any operation, with one switch over its kind.
 void uring_prep(io_uring_sqe* sqe, op_base& op) noexcept;

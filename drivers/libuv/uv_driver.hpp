@@ -76,7 +76,7 @@ class uv_driver {
   uv_fd* watch(fd_record& r, int* err) noexcept;
   template <class Op>
   void parked(uv_fd& st, const Op&) noexcept {
-    if constexpr (std::is_same_v<Op, recv_op>) {
+    if constexpr (std::is_same_v<Op, recv_op> || std::is_same_v<Op, recv_pooled_op>) {
       if (st.events & UV_READABLE) return;
     } else if constexpr (std::is_same_v<Op, send_op>) {
       if (st.events & UV_WRITABLE) return;

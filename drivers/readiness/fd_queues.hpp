@@ -83,6 +83,7 @@ inline int attempt(fd_queues* q, send_op& op) noexcept {
 }
 inline void park(fd_queues& q, recv_op& op) noexcept { q.readers.push_back(op); }
 inline void park(fd_queues& q, send_op& op) noexcept { q.writers.push_back(op); }
+inline void park(fd_queues& q, recv_pooled_op& op) noexcept { q.readers.push_back(op); }
 
 /// A readiness driver's try_socket (epoll, libuv): tries op now and, if it would block, parks
 /// it in its descriptor's state (Driver::fd_state, made by d.watch on first use) and tells

@@ -25,6 +25,8 @@ bool start_op(op_base& op, std::coroutine_handle<> waiter) noexcept;
 /// op.fd must not be null (those awaiters fail at once without a descriptor).
 bool start_op(recv_op& op, std::coroutine_handle<> waiter) noexcept;
 bool start_op(send_op& op, std::coroutine_handle<> waiter) noexcept;
+struct recv_pooled_op;
+bool start_op(recv_pooled_op& op, std::coroutine_handle<> waiter) noexcept;  ///< (read_pooled)
 
 /// Queues n to be resumed by the loop.
 void schedule(ready_node& n) noexcept;
