@@ -9,6 +9,7 @@
 #include "core/src/runtime_state.hpp"
 
 #include <cerrno>
+#include <new>
 
 namespace corio {
 
@@ -18,7 +19,12 @@ result<buffer_pool> buffer_pool::create(std::size_t count, std::size_t buffer_si
   if (count == 0 || count > max_count || buffer_size == 0 || buffer_size > max_buffer_size) {
     return fail(errc::invalid_argument);
   }
-  auto* st = new detail::pool_state(count, buffer_size);
+  detail::pool_state* st;
+  try {
+    st = new detail::pool_state(count, buffer_size);
+  } catch (const std::bad_alloc&) {  // count x size is more than this process may map
+    return fail_errno(ENOMEM);
+  }
   rt->adopt_pool(*st);
   return buffer_pool(st);
 }

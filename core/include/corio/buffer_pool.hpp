@@ -80,7 +80,8 @@ class buffer_pool {
   static constexpr std::size_t max_buffer_size = std::size_t{1} << 30;
 
   /// A pool on the running runtime. errc::invalid_argument for a count or buffer size of 0 or
-  /// above the maximum; errc::no_runtime outside a runtime's thread.
+  /// above the maximum; ENOMEM when count × buffer_size cannot be reserved; errc::no_runtime
+  /// outside a runtime's thread.
   static result<buffer_pool> create(std::size_t count, std::size_t buffer_size);
 
   buffer_pool(buffer_pool&& o) noexcept : st_(std::exchange(o.st_, nullptr)) {}
