@@ -102,13 +102,7 @@ bool runtime_state::park_for_buffer(op_base& op, bool booked) noexcept {
     book_submit(op);  // finished inside submit: booked only now
   }
   // The descriptor's close must find it, and it is in no driver: listed whatever the driver.
-  if (!(op.marks & op_mark::listed)) {
-    op.marks |= op_mark::listed;
-    op.fd_prev = nullptr;
-    op.fd_next = r.ops;
-    if (r.ops) r.ops->fd_prev = &op;
-    r.ops = &op;
-  }
+  if (!(op.marks & op_mark::listed)) list_on_fd(op, r);
   pool_state& pool = *read.pool;
   if (pool.native && pool.free_count > 0) {  // one came back meanwhile: the kernel picks it
     driver_.submit(op);

@@ -68,15 +68,17 @@ class runtime_state {
       fd_record& r = *op.fd;
       ++r.in_flight;
       // Listed only where the driver cannot cancel it by its descriptor (see last_owner_gone).
-      if (!driver_.cancels_by_fd(op)) [[unlikely]] {
-        op.marks |= op_mark::listed;
-        op.fd_prev = nullptr;
-        op.fd_next = r.ops;
-        if (r.ops) r.ops->fd_prev = &op;
-        r.ops = &op;
-      }
+      if (!driver_.cancels_by_fd(op)) [[unlikely]] list_on_fd(op, r);
     }
     ++stats_.ops_submitted;
+  }
+  /// Puts op on its descriptor's list, where the descriptor's close finds what it must cancel.
+  static void list_on_fd(op_base& op, fd_record& r) noexcept {
+    op.marks |= op_mark::listed;
+    op.fd_prev = nullptr;
+    op.fd_next = r.ops;
+    if (r.ops) r.ops->fd_prev = &op;
+    r.ops = &op;
   }
   void cancel(op_base& op) noexcept;
   /// Drivers whose operations can finish inside submit (epoll, libuv: a system call that did
